@@ -1,0 +1,106 @@
+"""Events as columns: the one wide Arrow schema that the store and the engine read.
+
+Every event type maps onto the same table: the envelope columns plus a nullable column per payload
+field (a field shared by several types, such as ``product_id`` or ``count``, is one column). Events
+are grouped by type and transposed in C (``astuple`` + ``zip``), never appended row by row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import msgspec
+import pyarrow as pa
+
+from livelens.events.schema import AnyEvent, Event, event_type
+
+TS_TYPE: Final = pa.timestamp("us", tz="UTC")
+
+ENVELOPE_FIELDS: Final = (
+    pa.field("event_id", pa.string(), nullable=False),
+    pa.field("type", pa.string(), nullable=False),
+    pa.field("ts", TS_TYPE, nullable=False),
+    pa.field("room_id", pa.string(), nullable=False),
+    pa.field("session_id", pa.string(), nullable=False),
+    pa.field("platform", pa.string(), nullable=False),
+    pa.field("viewer_id", pa.string()),
+    pa.field("schema", pa.int16(), nullable=False),
+)
+PAYLOAD_FIELDS: Final = (
+    pa.field("source", pa.string()),
+    pa.field("count", pa.int64()),
+    pa.field("text", pa.string()),
+    pa.field("gift_name", pa.string()),
+    pa.field("product_id", pa.string()),
+    pa.field("order_id", pa.string()),
+    pa.field("quantity", pa.int32()),
+    pa.field("amount_minor", pa.int64()),
+    pa.field("price_minor", pa.int64()),
+    pa.field("currency", pa.string()),
+    pa.field("persona_id", pa.string()),
+    pa.field("promo_id", pa.string()),
+    pa.field("discount_pct", pa.float64()),
+    pa.field("duration_s", pa.int32()),
+    pa.field("keyword", pa.string()),
+    pa.field("rank", pa.int32()),
+    pa.field("heat", pa.float64()),
+    pa.field("competitor", pa.string()),
+    pa.field("category", pa.string()),
+    pa.field("nickname", pa.string()),
+)
+EVENTS_SCHEMA: Final = pa.schema([*ENVELOPE_FIELDS, *PAYLOAD_FIELDS])
+COLUMN_NAMES: Final = tuple(EVENTS_SCHEMA.names)
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def ts_micros(value: datetime | int) -> int:
+    """Event time as integer microseconds since the epoch (ints on the wire are milliseconds)."""
+    if isinstance(value, int):
+        return value * 1000
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _ts_array(values: Sequence[datetime | int]) -> pa.Array:
+    if all(type(v) is datetime for v in values):
+        return pa.array(values, TS_TYPE)  # converts each offset to UTC in C
+    return pa.array([ts_micros(v) for v in values], pa.int64()).cast(TS_TYPE)
+
+
+def _group_table(kind: str, events: Sequence[Event]) -> pa.Table:
+    names: tuple[str, ...] = type(events[0]).__struct_fields__
+    columns = dict(zip(names, zip(*map(msgspec.structs.astuple, events), strict=True), strict=True))
+    arrays: list[pa.Array] = []
+    for field in EVENTS_SCHEMA:
+        if field.name == "type":
+            arrays.append(pa.array([kind] * len(events), pa.string()))
+        elif field.name == "ts":
+            arrays.append(_ts_array(columns["ts"]))
+        elif field.name in columns:
+            arrays.append(pa.array(columns[field.name], field.type))
+        else:
+            arrays.append(pa.nulls(len(events), field.type))
+    return pa.Table.from_arrays(arrays, schema=EVENTS_SCHEMA)
+
+
+def events_to_table(events: Sequence[Event]) -> pa.Table:
+    """The events as one table in :data:`EVENTS_SCHEMA` (order kept within each type)."""
+    if not events:
+        return EVENTS_SCHEMA.empty_table()
+    groups: dict[type[Event], list[Event]] = defaultdict(list)
+    for event in events:
+        groups[type(event)].append(event)
+    tables = [_group_table(event_type(group[0]), group) for group in groups.values()]
+    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+
+
+def table_to_events(table: pa.Table) -> Iterator[Event]:
+    """Rebuild typed events from a table in :data:`EVENTS_SCHEMA` (store → engine, export)."""
+    for batch in table.to_batches(max_chunksize=65_536):
+        for row in batch.to_pylist():
+            record: dict[str, Any] = {k: v for k, v in row.items() if v is not None}
+            yield msgspec.convert(record, AnyEvent, strict=False)

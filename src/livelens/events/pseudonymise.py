@@ -1,0 +1,71 @@
+"""Pseudonymisation of viewer identities at ingest.
+
+A raw platform user id becomes ``v_`` + the first 20 hex digits (80 bits) of
+HMAC-SHA256(workspace key, "<platform>:<raw id>"). The key lives in a file outside the database
+(see :mod:`livelens.settings`), so a copy of the database alone cannot be linked back to platform
+accounts by hashing guessed ids. Scoping by platform keeps the same number on two platforms apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+from typing import Final
+
+from livelens.errors import ConfigurationError
+
+PREFIX: Final = "v_"
+KEY_BYTES: Final = 32
+_HEX_DIGITS: Final = 20
+
+
+class Pseudonymiser:
+    """Maps raw viewer ids to stable keyed pseudonyms; memoised, as viewers repeat."""
+
+    __slots__ = ("_cache", "_key", "key_id")
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            msg = f"pseudonymisation key is {len(key)} bytes; expected at least 16"
+            raise ConfigurationError(msg)
+        self._key = key
+        self._cache: dict[str, str] = {}
+        # A public fingerprint of the key, stored with the data so a mismatch is detectable.
+        self.key_id = hashlib.sha256(b"livelens-key-id:" + key).hexdigest()[:12]
+
+    def pseudonym(self, platform: str, raw_id: str) -> str:
+        scoped = f"{platform}:{raw_id}"
+        cached = self._cache.get(scoped)
+        if cached is None:
+            digest = hmac.digest(self._key, scoped.encode(), "sha256")
+            cached = PREFIX + digest.hex()[:_HEX_DIGITS]
+            if len(self._cache) >= 4_000_000:  # bound memory in endless streams
+                self._cache.clear()
+            self._cache[scoped] = cached
+        return cached
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """Read the workspace key at ``path``, creating it (mode 0600) on first use."""
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(KEY_BYTES)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return path.read_bytes()
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        return key
+    except OSError as error:
+        msg = f"cannot read pseudonymisation key {path}: {error.strerror}"
+        raise ConfigurationError(msg) from None
+    if len(key) != KEY_BYTES:
+        msg = f"pseudonymisation key {path} has {len(key)} bytes, expected {KEY_BYTES}; restore it"
+        raise ConfigurationError(msg)
+    return key

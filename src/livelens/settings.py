@@ -35,6 +35,14 @@ class Settings:
         return self.home / "keys" / f"{self.workspace}.key"
 
 
+def data_dir() -> Path:
+    """The shared real-data folder: ``LIVELENS_DATA``, else ``shared/data`` beside the checkout."""
+    configured = os.environ.get("LIVELENS_DATA")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
 def load_settings(workspace: str = "default", *, keep_nicknames: bool = False) -> Settings:
     """Settings from the environment (``LIVELENS_HOME``)."""
     home = Path(os.environ.get("LIVELENS_HOME") or Path.home() / ".livelens")

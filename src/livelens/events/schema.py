@@ -12,14 +12,14 @@ version of this model that the producer wrote (``SCHEMA_VERSION`` is the newest 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, get_args
 
 import msgspec
 
 SCHEMA_VERSION: Final = 1
 
 Platform = Literal["douyin", "taobao", "kuaishou", "tiktok", "bilibili", "wechat", "sim", "other"]
-PLATFORMS: Final[tuple[str, ...]] = Platform.__args__
+PLATFORMS: Final[tuple[str, ...]] = get_args(Platform)
 
 # Bounds that turn "absurd" values into validation errors at decode time.
 _MAX_MINOR: Final = 10**13  # 100 billion in major units; nothing in one event is larger
@@ -143,6 +143,11 @@ class PromoStart(Event, tag="promo.start", kw_only=True, gc=False):
     discount_pct: Percent | None = None
     price_minor: PriceMinor | None = None
 
+    def __post_init__(self) -> None:
+        if self.discount_pct is None and self.price_minor is None:
+            msg = "Object missing required field `discount_pct` or `price_minor`"
+            raise ValueError(msg)
+
 
 class PromoEnd(Event, tag="promo.end", kw_only=True, gc=False):
     promo_id: Id
@@ -184,7 +189,7 @@ AnyEvent = (
     | CompetitorPromo
 )
 
-EVENT_CLASSES: Final[tuple[type[Event], ...]] = AnyEvent.__args__
+EVENT_CLASSES: Final[tuple[type[Event], ...]] = get_args(AnyEvent)
 EVENT_TYPES: Final[dict[str, type[Event]]] = {
     str(msgspec.inspect.type_info(cls).tag): cls  # type: ignore[attr-defined]
     for cls in EVENT_CLASSES

@@ -1,0 +1,319 @@
+"""The ``livelens`` command line: parse, call one library function, render.
+
+Errors are translated here only: a :class:`~livelens.errors.LivelensError` becomes one line on
+stderr and a non-zero exit (``--debug`` shows the traceback instead).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import click
+
+from livelens import __version__
+from livelens.errors import InvalidInput, LivelensError
+from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
+from livelens.events.reference import load_reference
+from livelens.ingest import IngestPolicy, IngestReport, ingest
+from livelens.settings import data_dir, load_settings
+from livelens.sources.base import Source
+from livelens.sources.jsonl import MAX_LINE_BYTES, JsonLinesFile
+from livelens.sources.tabular import CsvFile, ParquetFile
+from livelens.store.duckdb import DuckDBStore
+
+EXIT_QUARANTINED: Final = 3
+FORMATS: Final = ("auto", "jsonl", "csv", "parquet", "bilibili-tidy", "bilibili-xml")
+_SUFFIX_FORMATS: Final = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".xml": "bilibili-xml",
+}
+
+DB_OPTION = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The DuckDB store file (created if missing).",
+)
+WORKSPACE_OPTION = click.option(
+    "--workspace",
+    default="default",
+    show_default=True,
+    help="Workspace whose pseudonymisation key is used (keys live in $LIVELENS_HOME/keys).",
+)
+
+
+class _Cli(click.Group):
+    """Turns livelens errors into one line on stderr, unless --debug is given."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LivelensError as error:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"livelens: error: {error}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="livelens")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+def cli(debug: bool) -> None:
+    """livelens: the data-to-knowledge engine for AI-hosted live-commerce rooms."""
+
+
+def _format_of(path: Path, requested: str) -> str:
+    if requested != "auto":
+        return requested
+    if path.is_dir():
+        return "bilibili-tidy"
+    found = _SUFFIX_FORMATS.get(path.suffix.lower())
+    if found is None:
+        msg = f"{path}: cannot tell the format from the suffix {path.suffix!r}; pass --format"
+        raise InvalidInput(msg)
+    return found
+
+
+def _source_of(path: Path, fmt: str, max_line_bytes: int) -> Source:
+    if not path.exists():
+        msg = f"{path} does not exist"
+        raise InvalidInput(msg)
+    if fmt == "jsonl":
+        return JsonLinesFile(path, max_line_bytes)
+    if fmt == "csv":
+        return CsvFile(path)
+    if fmt == "parquet":
+        return ParquetFile(path)
+    from livelens.sources import bilibili
+
+    if fmt == "bilibili-tidy":
+        return _Batches(lambda: bilibili.read_bilibili_tidy(path))
+    return _Batches(lambda: bilibili.read_bilibili_xml(path))
+
+
+class _Batches:
+    """Adapts a generator function to the re-iterable Source protocol."""
+
+    def __init__(self, make: Any) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._make())
+
+
+def _render_report(report: IngestReport) -> str:
+    lines = [f"accepted     {report.accepted:>10,}", f"duplicates   {report.duplicates:>10,}"]
+    lines.append(f"quarantined  {report.quarantined_total:>10,}")
+    lines.extend(f"  {reason:<22} {n:>8,}" for reason, n in sorted(report.quarantined.items()))
+    if report.sessions:
+        lines.append("sessions     " + ", ".join(report.sessions))
+    return "\n".join(lines)
+
+
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
+@click.option(
+    "--catalog",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Catalog/persona JSON to load as reference data.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON summary object.")
+@WORKSPACE_OPTION
+@click.option("--keep-nicknames", is_flag=True, help="Store nicknames (needs viewer consent).")
+@click.option("--max-line-bytes", type=click.IntRange(min=1), default=MAX_LINE_BYTES)
+def ingest_command(
+    paths: Sequence[Path],
+    db: Path,
+    fmt: str,
+    catalog: Path | None,
+    as_json: bool,
+    workspace: str,
+    keep_nicknames: bool,
+    max_line_bytes: int,
+) -> None:
+    """Validate, de-duplicate, pseudonymise and store events from files.
+
+    Exit status: 0 all records stored, 3 some records quarantined, 1 error.
+    """
+    settings = load_settings(workspace, keep_nicknames=keep_nicknames)
+    sources = [_source_of(p, _format_of(p, fmt), max_line_bytes) for p in paths]
+    reference = load_reference(catalog) if catalog else None
+    pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_path))
+    with DuckDBStore(db) as store:
+        if reference is not None:
+            store.put_reference(reference)
+        report = ingest(
+            sources,
+            store,
+            pseudonymiser,
+            now=datetime.now(UTC),
+            policy=IngestPolicy(keep_nicknames=settings.keep_nicknames),
+        )
+    for path in paths:
+        if path.is_file() and path.stat().st_size == 0:
+            click.echo(f"livelens: warning: {path} is empty", err=True)
+    click.echo(
+        json.dumps(report.summary(), ensure_ascii=False) if as_json else _render_report(report)
+    )
+    if report.quarantined_total:
+        sys.exit(EXIT_QUARANTINED)
+
+
+@cli.command("sessions")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def sessions_command(db: Path, as_json: bool) -> None:
+    """List the stored sessions with their time span and counts."""
+    with DuckDBStore(db) as store:
+        sessions = store.sessions()
+        counts = {s.session_id: store.event_counts(s.session_id) for s in sessions}
+    if as_json:
+        rows = [
+            {
+                "session_id": s.session_id,
+                "room_id": s.room_id,
+                "platform": s.platform,
+                "started_at": s.started_at.isoformat(),
+                "ended_at": s.ended_at.isoformat(),
+                "events": s.events,
+                "viewers": s.viewers,
+                "by_type": counts[s.session_id],
+            }
+            for s in sessions
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for s in sessions:
+        minutes = (s.ended_at - s.started_at).total_seconds() / 60
+        click.echo(
+            f"{s.session_id}  room {s.room_id} ({s.platform})  {s.started_at:%Y-%m-%d %H:%M}Z  "
+            f"{minutes:.0f} min  {s.events:,} events  {s.viewers:,} viewers"
+        )
+        for kind, n in counts[s.session_id].items():
+            click.echo(f"    {kind:<22} {n:>10,}")
+
+
+@cli.command("quarantine")
+@DB_OPTION
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+def quarantine_command(db: Path, limit: int) -> None:
+    """Show quarantined records: reason, place and detail."""
+    with DuckDBStore(db) as store:
+        counts = store.quarantine_counts()
+        rows = store.quarantined(limit)
+    for reason, n in counts.items():
+        click.echo(f"{reason:<22} {n:>8,}")
+    for row in rows:
+        click.echo(f"{row['source']}:{row['location']}  {row['reason']}  {row['detail']}")
+
+
+@cli.command("export")
+@DB_OPTION
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--session", "session_id", help="Only this session.")
+def export_command(db: Path, out: Path, session_id: str | None) -> None:
+    """Export stored events to Parquet."""
+    with DuckDBStore(db) as store:
+        n = store.export_parquet(out, session_id)
+    click.echo(f"wrote {n:,} events to {out}")
+
+
+def _default_reviews() -> Path | None:
+    path = data_dir() / "reviews" / "online_shopping_10_cats.train.csv"
+    return path if path.exists() else None
+
+
+@cli.command("simulate")
+@click.option("--minutes", type=click.IntRange(min=1), default=60, show_default=True)
+@click.option("--peak-viewers", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--room", "room_id", default="sim-room-1", show_default=True)
+@click.option("--session", "session_id", help="Session id (default: sim-<seed>).")
+@click.option(
+    "--reviews",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Review CSV to draw viewer opinions from (default: the shared review corpus).",
+)
+def simulate_command(
+    minutes: int,
+    peak_viewers: int,
+    seed: int,
+    out: Path,
+    room_id: str,
+    session_id: str | None,
+    reviews: Path | None,
+) -> None:
+    """Write a simulated AI-host live session as JSON Lines, with its ground truth."""
+    from livelens.sources.simulator import SimulationConfig, write_session
+
+    config = SimulationConfig(
+        minutes=minutes,
+        peak_viewers=peak_viewers,
+        seed=seed,
+        room_id=room_id,
+        session_id=session_id,
+        reviews_path=reviews or _default_reviews(),
+    )
+    truth = write_session(config, out)
+    click.echo(f"wrote session {truth.session_id} to {out}")
+    click.echo(f"ground truth: {out.with_name(out.stem + '.truth.json')}")
+
+
+@cli.command("demo")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+)
+@click.option("--minutes", type=click.IntRange(min=1), default=60, show_default=True)
+@click.option("--peak-viewers", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@WORKSPACE_OPTION
+def demo_command(out: Path, minutes: int, peak_viewers: int, seed: int, workspace: str) -> None:
+    """Simulate a live session, ingest it into an embedded store and show what was stored."""
+    from livelens.sources.simulator import SimulationConfig, write_session
+
+    out.mkdir(parents=True, exist_ok=True)
+    events_path, db = out / "session.jsonl", out / "livelens.duckdb"
+    config = SimulationConfig(
+        minutes=minutes, peak_viewers=peak_viewers, seed=seed, reviews_path=_default_reviews()
+    )
+    click.echo(f"1/3 simulating {minutes} min, {peak_viewers:,} peak viewers (seed {seed}) …")
+    truth = write_session(config, events_path)
+    click.echo(f"    {events_path} ({events_path.stat().st_size / 1e6:.1f} MB)")
+    click.echo(f"2/3 ingesting into {db} …")
+    settings = load_settings(workspace)
+    pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_path))
+    with DuckDBStore(db) as store:
+        store.put_reference(load_reference(out / "session.catalog.json"))
+        report = ingest([JsonLinesFile(events_path)], store, pseudonymiser, now=datetime.now(UTC))
+        click.echo(_render_report(report))
+        click.echo("3/3 stored sessions:")
+        for s in store.sessions():
+            click.echo(
+                f"    {s.session_id}  room {s.room_id}  {s.events:,} events  "
+                f"{s.viewers:,} viewers  {s.started_at:%Y-%m-%d %H:%M}–{s.ended_at:%H:%M} UTC"
+            )
+            for kind, n in store.event_counts(s.session_id).items():
+                click.echo(f"      {kind:<22} {n:>10,}")
+    click.echo(
+        f"ground truth: hot product {truth.hot_product_id}, peak window "
+        f"{truth.peak_window.start_minute}–{truth.peak_window.end_minute} min"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    cli.main(args=list(argv) if argv is not None else None, prog_name="livelens")

@@ -1,0 +1,249 @@
+"""The embedded event store: one DuckDB file.
+
+Events are appended in bulk from Arrow tables; a batch is de-duplicated against the stored events
+with one anti-join (measured ~10× faster here than a primary-key index with ``INSERT OR IGNORE``).
+Timestamps are ``TIMESTAMPTZ`` read back in UTC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import msgspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from livelens.errors import StoreError
+from livelens.events.columns import EVENTS_SCHEMA
+from livelens.events.reference import ReferenceData
+from livelens.events.schema import SCHEMA_VERSION
+from livelens.sources.base import Rejection
+from livelens.store.base import SessionSummary
+
+_SQL_TYPES: Final = {
+    pa.string(): "VARCHAR",
+    pa.int16(): "SMALLINT",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+}
+
+
+def _column_sql(field: pa.Field) -> str:
+    sql_type = "TIMESTAMPTZ" if pa.types.is_timestamp(field.type) else _SQL_TYPES[field.type]
+    return f'"{field.name}" {sql_type}{"" if field.nullable else " NOT NULL"}'
+
+
+_DDL: Final = f"""
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS events ({", ".join(_column_sql(f) for f in EVENTS_SCHEMA)});
+CREATE SEQUENCE IF NOT EXISTS quarantine_seq;
+CREATE TABLE IF NOT EXISTS quarantine (
+    id BIGINT DEFAULT nextval('quarantine_seq') PRIMARY KEY,
+    ingested_at TIMESTAMPTZ NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    location VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL,
+    raw VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS products (
+    product_id VARCHAR PRIMARY KEY, title VARCHAR NOT NULL, category VARCHAR NOT NULL,
+    brand VARCHAR, list_price_minor BIGINT NOT NULL, floor_price_minor BIGINT NOT NULL,
+    currency VARCHAR NOT NULL, stock BIGINT NOT NULL, document JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS personas (
+    persona_id VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, talent VARCHAR,
+    licence_id VARCHAR, kind VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id VARCHAR PRIMARY KEY, room_id VARCHAR NOT NULL, platform VARCHAR NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL, ended_at TIMESTAMPTZ NOT NULL,
+    events BIGINT NOT NULL, viewers BIGINT NOT NULL
+);
+"""
+
+
+def _fingerprint(rejection: Rejection) -> str:
+    text = f"{rejection.source}\x00{rejection.location}\x00{rejection.reason}\x00{rejection.raw}"
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+class DuckDBStore:
+    """An :class:`~livelens.store.base.EventStore` in one DuckDB file (``:memory:`` for tests)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        try:
+            self.con = duckdb.connect(self.path)
+        except duckdb.Error as error:
+            msg = f"cannot open store {self.path}: {error}"
+            raise StoreError(msg) from None
+        self._exec("SET TimeZone = 'UTC'")
+        self._exec(_DDL)
+        self._exec("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+    def _exec(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run one statement to completion (DuckDB 2 refuses new work while a result is open)."""
+        rows: list[tuple[Any, ...]] = self.con.execute(sql, params).fetchall()
+        return rows
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> DuckDBStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def bind_key(self, key_id: str) -> None:
+        rows = self._exec("SELECT value FROM meta WHERE key = 'key_id'")
+        row = rows[0] if rows else None
+        if row is None:
+            self._exec("INSERT INTO meta VALUES ('key_id', ?)", [key_id])
+        elif row[0] != key_id:
+            msg = (
+                f"store {self.path} was pseudonymised with key {row[0]}, but this workspace's key "
+                f"is {key_id}; use the workspace that created it (--workspace / LIVELENS_HOME)"
+            )
+            raise StoreError(msg)
+
+    def append_events(self, table: pa.Table) -> int:
+        if table.num_rows == 0:
+            return 0
+        self.con.register("incoming", table)
+        try:
+            row = self.con.execute(
+                "INSERT INTO events BY NAME "
+                "SELECT * FROM incoming ANTI JOIN events USING (event_id)"
+            ).fetchone()
+        finally:
+            self.con.unregister("incoming")
+        return int(row[0]) if row else 0
+
+    def append_quarantine(self, rejections: Sequence[Rejection], at: datetime) -> None:
+        if not rejections:
+            return
+        table = pa.table(
+            {
+                "ingested_at": pa.array([at] * len(rejections), pa.timestamp("us", tz="UTC")),
+                "fingerprint": [_fingerprint(r) for r in rejections],
+                "source": [r.source for r in rejections],
+                "location": [r.location for r in rejections],
+                "reason": [r.reason for r in rejections],
+                "detail": [r.detail for r in rejections],
+                "raw": [r.raw for r in rejections],
+            }
+        )
+        self.con.register("incoming_quarantine", table)
+        try:
+            # The same bad record ingested twice is quarantined once.
+            self._exec(
+                "INSERT INTO quarantine BY NAME SELECT DISTINCT ON (fingerprint) * "
+                "FROM incoming_quarantine ANTI JOIN quarantine USING (fingerprint)"
+            )
+        finally:
+            self.con.unregister("incoming_quarantine")
+
+    def put_reference(self, data: ReferenceData) -> None:
+        for product in data.products:
+            self._exec(
+                "INSERT OR REPLACE INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    product.product_id,
+                    product.title,
+                    product.category,
+                    product.brand,
+                    product.list_price_minor,
+                    product.floor_price_minor,
+                    product.currency,
+                    product.stock,
+                    msgspec.json.encode(product).decode(),
+                ],
+            )
+        for persona in data.personas:
+            self._exec(
+                "INSERT OR REPLACE INTO personas VALUES (?, ?, ?, ?, ?)",
+                [
+                    persona.persona_id,
+                    persona.display_name,
+                    persona.talent,
+                    persona.licence_id,
+                    persona.kind,
+                ],
+            )
+
+    def refresh_sessions(self, session_ids: Sequence[str]) -> None:
+        if not session_ids:
+            return
+        self._exec(
+            "INSERT OR REPLACE INTO sessions "
+            "SELECT session_id, any_value(room_id), any_value(platform), min(ts), max(ts), "
+            "count(*), count(DISTINCT viewer_id) FROM events "
+            "WHERE session_id IN (SELECT unnest(?)) GROUP BY session_id",
+            [list(session_ids)],
+        )
+
+    def sessions(self) -> list[SessionSummary]:
+        rows = self.con.execute(
+            "SELECT session_id, room_id, platform, started_at, ended_at, events, viewers "
+            "FROM sessions ORDER BY started_at, session_id"
+        ).fetchall()
+        return [
+            SessionSummary(
+                session_id=r[0],
+                room_id=r[1],
+                platform=r[2],
+                started_at=r[3],
+                ended_at=r[4],
+                events=r[5],
+                viewers=r[6],
+            )
+            for r in rows
+        ]
+
+    def events(self, session_id: str | None = None) -> pa.Table:
+        where, params = self._session_filter(session_id)
+        columns = ", ".join(f'"{n}"' for n in EVENTS_SCHEMA.names)
+        query = f"SELECT {columns} FROM events {where} ORDER BY ts, event_id"  # noqa: S608
+        table: pa.Table = self.con.sql(query, params=params).to_arrow_table()
+        return table.cast(EVENTS_SCHEMA)
+
+    def export_parquet(self, path: Path, session_id: str | None = None) -> int:
+        table = self.events(session_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path, compression="zstd")
+        return int(table.num_rows)
+
+    def quarantine_counts(self) -> dict[str, int]:
+        rows = self.con.execute(
+            "SELECT reason, count(*) FROM quarantine GROUP BY reason ORDER BY reason"
+        ).fetchall()
+        return {reason: int(n) for reason, n in rows}
+
+    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The most recent quarantined records, newest first."""
+        cursor = self.con.execute(
+            "SELECT source, location, reason, detail, raw FROM quarantine ORDER BY id DESC LIMIT ?",
+            [limit],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def event_counts(self, session_id: str | None = None) -> dict[str, int]:
+        where, params = self._session_filter(session_id)
+        query = f"SELECT type, count(*) FROM events {where} GROUP BY type ORDER BY type"  # noqa: S608
+        return {kind: int(n) for kind, n in self.con.execute(query, params).fetchall()}
+
+    @staticmethod
+    def _session_filter(session_id: str | None) -> tuple[str, list[Any]]:
+        if session_id is None:
+            return "", []
+        return "WHERE session_id = ?", [session_id]

@@ -1,0 +1,94 @@
+"""Test doubles that ship with livelens: event factories with overridable defaults.
+
+Used by livelens's own tests and available to users testing code built on livelens.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any, Final
+
+import msgspec
+
+from livelens.events.schema import EVENT_TYPES, Event
+
+SHANGHAI: Final = timezone(timedelta(hours=8))
+T0: Final = datetime(2026, 11, 11, 20, 0, tzinfo=SHANGHAI)
+
+# A valid payload for every event type, beyond the envelope.
+SAMPLE_PAYLOADS: Final[dict[str, dict[str, Any]]] = {
+    "viewer.join": {"viewer_id": "u1", "source": "recommend"},
+    "viewer.leave": {"viewer_id": "u1"},
+    "follow": {"viewer_id": "u1"},
+    "share": {"viewer_id": "u1"},
+    "online.count": {"count": 1234},
+    "comment": {"viewer_id": "u1", "text": "这个多少钱？"},
+    "like": {"viewer_id": "u1", "count": 15},
+    "gift": {
+        "viewer_id": "u1",
+        "gift_name": "小心心",
+        "quantity": 2,
+        "amount_minor": 200,
+        "currency": "CNY",
+    },
+    "product.impression": {"product_id": "sku-c"},
+    "product.click": {"viewer_id": "u1", "product_id": "sku-c"},
+    "cart.add": {"viewer_id": "u1", "product_id": "sku-c", "quantity": 1},
+    "order.paid": {
+        "viewer_id": "u1",
+        "order_id": "o-1",
+        "product_id": "sku-c",
+        "quantity": 1,
+        "amount_minor": 9900,
+        "currency": "CNY",
+    },
+    "order.refunded": {"order_id": "o-1", "amount_minor": 9900, "currency": "CNY"},
+    "host.persona_switch": {"persona_id": "p-xiaoxue"},
+    "host.product_pin": {"product_id": "sku-c"},
+    "price.change": {"product_id": "sku-c", "price_minor": 9900, "currency": "CNY"},
+    "promo.start": {
+        "promo_id": "flash-1",
+        "product_id": "sku-c",
+        "discount_pct": 20.0,
+        "duration_s": 300,
+    },
+    "promo.end": {"promo_id": "flash-1"},
+    "trend.snapshot": {"keyword": "羽绒服", "rank": 3, "heat": 1250000.0, "source": "weibo"},
+    "competitor.promo": {"competitor": "某品牌旗舰店", "category": "服饰", "discount_pct": 30.0},
+}
+
+_ids = itertools.count(1)
+
+
+def event_record(kind: str, **overrides: Any) -> dict[str, Any]:
+    """A valid canonical JSON record of type ``kind``; keyword arguments replace fields."""
+    record: dict[str, Any] = {
+        "type": kind,
+        "event_id": f"e-{next(_ids)}",
+        "ts": T0.isoformat(),
+        "room_id": "room-1",
+        "session_id": "session-1",
+        "platform": "douyin",
+        **SAMPLE_PAYLOADS[kind],
+    }
+    record.update(overrides)
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def make_event(kind: str, **overrides: Any) -> Event:
+    """A typed event of type ``kind`` (see :func:`event_record`)."""
+    record = event_record(kind, **overrides)
+    return msgspec.convert(record, EVENT_TYPES[kind], strict=False)
+
+
+def jsonl(records: list[dict[str, Any]]) -> bytes:
+    """Records as a JSON Lines body."""
+    return b"".join(msgspec.json.encode(r) + b"\n" for r in records)
+
+
+def every_event(start: datetime = T0, step: timedelta = timedelta(seconds=1)) -> Iterator[Event]:
+    """One event of each type, a step apart."""
+    for n, kind in enumerate(EVENT_TYPES):
+        yield make_event(kind, ts=(start + n * step).isoformat())

@@ -1,0 +1,304 @@
+"""Ingest: validation with quarantine, idempotence, pseudonymisation, bad-input robustness."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from livelens.events import codec
+from livelens.events.pseudonymise import Pseudonymiser
+from livelens.ingest import IngestPolicy, IngestReport, ingest
+from livelens.sources.jsonl import JsonLinesFile
+from livelens.sources.tabular import CsvFile, ParquetFile
+from livelens.store.duckdb import DuckDBStore
+from livelens.testing import event_record, jsonl
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def _ingest_file(
+    path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser, **policy: object
+) -> IngestReport:
+    source = {".csv": CsvFile, ".parquet": ParquetFile}.get(path.suffix, JsonLinesFile)
+    return ingest(
+        [source(path)],  # type: ignore[abstract]
+        store,
+        pseudonymiser,
+        now=NOW,
+        policy=IngestPolicy(**policy),  # type: ignore[arg-type]
+    )
+
+
+def _good(n: int) -> list[dict[str, object]]:
+    return [
+        event_record("comment", event_id=f"good-{i}", text=f"第{i}条评论", viewer_id=f"raw-{i}")
+        for i in range(n)
+    ]
+
+
+# Each bad record sits between good ones; none of the good ones may be lost.
+BAD_LINES = [
+    pytest.param(b'{"type": "comment", "ts": ', codec.TRUNCATED, id="truncated-json"),
+    pytest.param(b"{'single': 'quotes'}", codec.MALFORMED_JSON, id="malformed-json"),
+    pytest.param(
+        jsonl([event_record("like", count="many")]).strip(), codec.WRONG_TYPE, id="wrong-type"
+    ),
+    pytest.param(
+        b'{"type":"order.cancelled","ts":1,"room_id":"r","session_id":"s","platform":"sim"}',
+        codec.UNKNOWN_TYPE,
+        id="unknown-type",
+    ),
+    pytest.param(
+        jsonl([event_record("order.paid", order_id=None)]).strip(),
+        codec.MISSING_FIELD,
+        id="missing-field",
+    ),
+    pytest.param(
+        jsonl([event_record("price.change", price_minor=-100)]).strip(),
+        codec.OUT_OF_RANGE,
+        id="negative-price",
+    ),
+    pytest.param(
+        jsonl([event_record("cart.add", quantity=-3)]).strip(),
+        codec.OUT_OF_RANGE,
+        id="negative-quantity",
+    ),
+    pytest.param(
+        jsonl([event_record("comment", ts="2061-01-01T00:00:00+08:00")]).strip(),
+        codec.TS_OUT_OF_RANGE,
+        id="ts-decades-ahead",
+    ),
+    pytest.param(
+        jsonl([event_record("comment", ts="1970-01-02T00:00:00+00:00")]).strip(),
+        codec.TS_OUT_OF_RANGE,
+        id="ts-decades-ago",
+    ),
+    pytest.param(
+        b'{"type":"comment","text":"\xe4\xbd\xa0\xff\xfe","ts":1}', codec.INVALID_UTF8, id="bad-utf8"
+    ),
+]
+
+
+@pytest.mark.parametrize(("bad_line", "reason"), BAD_LINES)
+def test_a_bad_record_is_quarantined_and_costs_no_good_one(
+    tmp_path: Path,
+    store: DuckDBStore,
+    pseudonymiser: Pseudonymiser,
+    bad_line: bytes,
+    reason: str,
+) -> None:
+    good = _good(4)
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(jsonl(good[:2]) + bad_line + b"\n" + jsonl(good[2:]))
+    report = _ingest_file(path, store, pseudonymiser)
+    assert report.summary() == {"accepted": 4, "duplicates": 0, "quarantined": {reason: 1}}
+    (row,) = store.quarantined()
+    assert row["reason"] == reason
+    assert row["location"] == "line 3"
+    assert row["source"] == str(path)
+    expected_raw = bad_line.decode("utf-8", errors="backslashreplace")
+    assert row["raw"] == expected_raw
+    stored = store.con.execute("SELECT event_id FROM events ORDER BY event_id").fetchall()
+    assert [r[0] for r in stored] == [f"good-{i}" for i in range(4)]
+
+
+def test_a_ten_megabyte_line_is_quarantined_without_holding_it(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    huge = jsonl([event_record("comment", text="刷" * (10 * 1024 * 1024 // 3))]).strip()
+    assert len(huge) > 10 * 1024 * 1024
+    path = tmp_path / "huge.jsonl"
+    path.write_bytes(jsonl(_good(2)) + huge + b"\n" + jsonl(_good(3)[2:]))
+    report = _ingest_file(path, store, pseudonymiser)
+    assert report.summary() == {
+        "accepted": 3,
+        "duplicates": 0,
+        "quarantined": {codec.LINE_TOO_LONG: 1},
+    }
+    (row,) = store.quarantined()
+    assert row["location"] == "line 3"
+    assert f"line is {len(huge)} bytes" in row["detail"]
+    assert len(row["raw"]) < 70_000  # only the head of the line is kept
+
+
+def test_the_line_limit_is_configurable(tmp_path: Path) -> None:
+    path = tmp_path / "small.jsonl"
+    path.write_bytes(jsonl(_good(3)))
+    batches = list(JsonLinesFile(path, max_line_bytes=50))
+    assert sum(len(b.events) for b in batches) == 0
+    assert [r.reason for b in batches for r in b.rejections] == [codec.LINE_TOO_LONG] * 3
+
+
+def test_empty_file_stores_nothing(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    report = _ingest_file(path, store, pseudonymiser)
+    assert report.summary() == {"accepted": 0, "duplicates": 0, "quarantined": {}}
+
+
+def test_truncated_last_line_keeps_everything_before_it(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    body = jsonl(_good(5))
+    cut = body[: -len(b'"}\n') - 5]  # the last record loses its tail and newline
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(cut)
+    report = _ingest_file(path, store, pseudonymiser)
+    assert report.accepted == 4
+    assert report.quarantined == {codec.TRUNCATED: 1}
+    assert store.quarantined()[0]["location"] == "line 5"
+
+
+def test_blank_lines_are_skipped_and_line_numbers_stay_true(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    good = jsonl(_good(2))
+    path = tmp_path / "blank.jsonl"
+    path.write_bytes(b"\n" + good + b"   \n" + b"oops\n")
+    report = _ingest_file(path, store, pseudonymiser)
+    assert report.accepted == 2
+    assert store.quarantined()[0]["location"] == "line 5"
+
+
+def test_reingest_is_idempotent(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(jsonl(_good(50)) + b"garbage\n")
+    first = _ingest_file(path, store, pseudonymiser)
+    second = _ingest_file(path, store, pseudonymiser)
+    assert first.summary() == {"accepted": 50, "duplicates": 0, "quarantined": {"malformed_json": 1}}
+    assert second.summary() == {
+        "accepted": 0,
+        "duplicates": 50,
+        "quarantined": {"malformed_json": 1},
+    }
+    counts = store.con.execute(
+        "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM quarantine)"
+    ).fetchone()
+    assert counts == (50, 1)
+
+
+def test_duplicates_within_one_file_are_applied_once(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    records = _good(3)
+    path = tmp_path / "dups.jsonl"
+    path.write_bytes(jsonl(records + records[:2]))
+    report = _ingest_file(path, store, pseudonymiser)
+    assert (report.accepted, report.duplicates) == (3, 2)
+
+
+def test_events_without_id_get_a_content_id(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    same = event_record("like", event_id=None, count=3)
+    other = event_record("like", event_id=None, count=4)
+    path = tmp_path / "noid.jsonl"
+    path.write_bytes(jsonl([same, same, other]))
+    report = _ingest_file(path, store, pseudonymiser)
+    assert (report.accepted, report.duplicates) == (2, 1)
+    ids = [r[0] for r in store.con.execute("SELECT event_id FROM events").fetchall()]
+    assert all(i.startswith("h_") for i in ids)
+
+
+def test_viewers_are_pseudonymised_and_nicknames_dropped(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    records = [
+        event_record("viewer.join", viewer_id="douyin-uid-42", nickname="张三"),
+        event_record("comment", viewer_id="douyin-uid-42", nickname="张三"),
+        event_record("comment", viewer_id="douyin-uid-42", platform="kuaishou"),
+    ]
+    path = tmp_path / "people.jsonl"
+    path.write_bytes(jsonl(records))
+    _ingest_file(path, store, pseudonymiser)
+    rows = store.con.execute("SELECT platform, viewer_id, nickname FROM events").fetchall()
+    douyin = pseudonymiser.pseudonym("douyin", "douyin-uid-42")
+    kuaishou = pseudonymiser.pseudonym("kuaishou", "douyin-uid-42")
+    assert sorted(rows) == sorted(
+        [("douyin", douyin, None), ("douyin", douyin, None), ("kuaishou", kuaishou, None)]
+    )
+    assert douyin != kuaishou and douyin.startswith("v_") and "42" not in douyin
+
+
+def test_nicknames_kept_only_when_policy_allows(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    path = tmp_path / "consented.jsonl"
+    path.write_bytes(jsonl([event_record("comment", nickname="张三")]))
+    _ingest_file(path, store, pseudonymiser, keep_nicknames=True)
+    assert store.con.execute("SELECT nickname FROM events").fetchall() == [("张三",)]
+
+
+def test_a_store_refuses_a_different_key(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(jsonl(_good(1)))
+    _ingest_file(path, store, pseudonymiser)
+    with pytest.raises(RuntimeError, match="was pseudonymised with key"):
+        _ingest_file(path, store, Pseudonymiser(b"another-key-0123456789abcdef-0000"))
+
+
+def test_csv_in_canonical_form(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "type,event_id,ts,room_id,session_id,platform,viewer_id,product_id,quantity,text\n"
+        "cart.add,c1,2026-11-11T20:00:00+08:00,r,s,taobao,u1,sku-a,2,\n"
+        'comment,c2,1794398400000,r,s,taobao,u2,,,"多少钱,包邮吗"\n'
+        "cart.add,c3,2026-11-11T20:00:00+08:00,r,s,taobao,u1,sku-a,-2,\n"
+        "cart.add,c4,2026-11-11T20:00:00+08:00,r,s\n",
+        encoding="utf-8",
+    )
+    report = _ingest_file(path, store, pseudonymiser)
+    assert report.summary() == {
+        "accepted": 2,
+        "duplicates": 0,
+        "quarantined": {codec.OUT_OF_RANGE: 1, "malformed_csv": 1},
+    }
+    rows = store.con.execute("SELECT event_id, quantity, text FROM events ORDER BY 1").fetchall()
+    assert rows == [("c1", 2, None), ("c2", None, "多少钱,包邮吗")]
+    locations = sorted(r["location"] for r in store.quarantined())
+    assert locations == ["line 4", "line 5"]
+
+
+def test_parquet_in_canonical_form(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    first = tmp_path / "first.jsonl"
+    records = [event_record("order.paid", event_id=f"o{i}", order_id=f"o{i}") for i in range(5)]
+    first.write_bytes(jsonl(records))
+    _ingest_file(first, store, pseudonymiser)
+    exported = tmp_path / "events.parquet"
+    assert store.export_parquet(exported) == 5
+    with DuckDBStore(tmp_path / "second.duckdb") as second:
+        report = _ingest_file(exported, second, pseudonymiser)
+        assert report.accepted == 5
+        assert second.events().select(["event_id", "amount_minor"]).to_pylist() == (
+            store.events().select(["event_id", "amount_minor"]).to_pylist()
+        )
+
+
+def test_sessions_are_summarised(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    records = [
+        event_record("viewer.join", viewer_id="a", ts="2026-11-11T20:00:00+08:00"),
+        event_record("viewer.join", viewer_id="b", ts="2026-11-11T20:30:00+08:00"),
+        event_record("like", viewer_id="a", ts="2026-11-11T21:00:00+08:00", session_id="other"),
+    ]
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(jsonl(records))
+    _ingest_file(path, store, pseudonymiser)
+    by_id = {s.session_id: s for s in store.sessions()}
+    assert set(by_id) == {"session-1", "other"}
+    assert (by_id["session-1"].events, by_id["session-1"].viewers) == (2, 2)
+    span = by_id["session-1"].ended_at - by_id["session-1"].started_at
+    assert span.total_seconds() == 1800

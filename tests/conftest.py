@@ -11,6 +11,7 @@ from livelens.events.pseudonymise import Pseudonymiser
 from livelens.settings import data_dir
 from livelens.store.duckdb import DuckDBStore
 
+
 @pytest.fixture(autouse=True)
 def livelens_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets its own LIVELENS_HOME, so keys never leak between tests."""

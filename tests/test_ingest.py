@@ -76,7 +76,9 @@ BAD_LINES = [
         id="ts-decades-ago",
     ),
     pytest.param(
-        b'{"type":"comment","text":"\xe4\xbd\xa0\xff\xfe","ts":1}', codec.INVALID_UTF8, id="bad-utf8"
+        b'{"type":"comment","text":"\xe4\xbd\xa0\xff\xfe","ts":1}',
+        codec.INVALID_UTF8,
+        id="bad-utf8",
     ),
 ]
 
@@ -171,7 +173,11 @@ def test_reingest_is_idempotent(
     path.write_bytes(jsonl(_good(50)) + b"garbage\n")
     first = _ingest_file(path, store, pseudonymiser)
     second = _ingest_file(path, store, pseudonymiser)
-    assert first.summary() == {"accepted": 50, "duplicates": 0, "quarantined": {"malformed_json": 1}}
+    assert first.summary() == {
+        "accepted": 50,
+        "duplicates": 0,
+        "quarantined": {"malformed_json": 1},
+    }
     assert second.summary() == {
         "accepted": 0,
         "duplicates": 50,

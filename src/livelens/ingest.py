@@ -13,14 +13,16 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import msgspec
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from livelens.events.codec import TS_OUT_OF_RANGE, encode_event
-from livelens.events.columns import events_to_table, ts_micros
+from livelens.events.columns import TS_TYPE, events_to_table_ordered
 from livelens.events.pseudonymise import Pseudonymiser
 from livelens.events.schema import Event
 from livelens.sources.base import Rejection, Source, SourceBatch
@@ -62,10 +64,29 @@ def derive_event_id(event: Event) -> str:
 
 
 @dataclass(slots=True)
-class _BatchOutcome:
-    kept: list[Event] = field(default_factory=list)
-    rejections: list[Rejection] = field(default_factory=list)
+class _Prepared:
+    table: pa.Table
+    rejections: list[Rejection]
     duplicates: int = 0
+
+
+def _reject_rows(
+    batch: SourceBatch, order: list[int], rows: pa.Array, reason: str, detail: str
+) -> list[Rejection]:
+    rejections = []
+    for row in rows.to_pylist():
+        location, raw = batch.locate(order[row])
+        rejections.append(Rejection(reason, detail, batch.source, location, raw))
+    return rejections
+
+
+def _first_occurrences(ids: pa.ChunkedArray) -> pa.Array:
+    seen: set[str] = set()
+    keep = []
+    for event_id in ids.to_pylist():
+        keep.append(event_id not in seen)
+        seen.add(event_id)
+    return pa.array(keep, pa.bool_())
 
 
 def _prepare(
@@ -73,43 +94,48 @@ def _prepare(
     pseudonymiser: Pseudonymiser,
     policy: IngestPolicy,
     now: datetime,
-) -> _BatchOutcome:
-    outcome = _BatchOutcome(rejections=list(batch.rejections))
+) -> _Prepared:
+    """Columnar checks and transforms of one batch; Python touches each event only to id it."""
+    for event in batch.events:
+        if event.event_id is None:
+            event.event_id = derive_event_id(event)
+    table, order = events_to_table_ordered(batch.events)
+    prepared = _Prepared(table, list(batch.rejections))
+
     latest = now + policy.max_future
-    earliest_ms, latest_ms = ts_micros(policy.earliest) // 1000, ts_micros(latest) // 1000
-    seen: set[str] = set()
-    pseudonym = pseudonymiser.pseudonym
-    keep_nicknames = policy.keep_nicknames
-    kept = outcome.kept
-    for index, event in enumerate(batch.events):
-        ts = event.ts
-        if (
-            (ts < earliest_ms or ts > latest_ms)
-            if type(ts) is int
-            else (ts < policy.earliest or ts > latest)  # type: ignore[operator]
-        ):
-            location, raw = batch.locate(index)
-            detail = (
-                f"event time {ts} is outside {policy.earliest.isoformat()} .. "
-                f"{latest.isoformat()} (ingest time + {policy.max_future})"
-            )
-            outcome.rejections.append(
-                Rejection(TS_OUT_OF_RANGE, detail, batch.source, location, raw)
-            )
-            continue
-        event_id = event.event_id
-        if event_id is None:
-            event_id = event.event_id = derive_event_id(event)
-        if event_id in seen:
-            outcome.duplicates += 1
-            continue
-        seen.add(event_id)
-        if event.viewer_id is not None:
-            event.viewer_id = pseudonym(event.platform, event.viewer_id)
-        if event.nickname is not None and not keep_nicknames:
-            event.nickname = None
-        kept.append(event)
-    return outcome
+    ts = table["ts"]
+    early = pc.less(ts, pa.scalar(policy.earliest, TS_TYPE))
+    out_of_range = pc.or_(early, pc.greater(ts, pa.scalar(latest, TS_TYPE)))
+    if pc.any(out_of_range).as_py():
+        detail = (
+            f"event time is outside {policy.earliest.isoformat()} .. {latest.isoformat()} "
+            f"(ingest time + {policy.max_future})"
+        )
+        rows = pc.indices_nonzero(out_of_range)
+        prepared.rejections += _reject_rows(batch, order, rows, TS_OUT_OF_RANGE, detail)
+        table = table.filter(pc.invert(out_of_range))
+
+    ids = table["event_id"]
+    if pc.count_distinct(ids).as_py() < table.num_rows:
+        first = _first_occurrences(ids)
+        prepared.duplicates = table.num_rows - pc.sum(first).as_py()
+        table = table.filter(first)
+
+    viewers = table["viewer_id"]
+    if viewers.null_count < table.num_rows:
+        pseudonyms = pseudonymiser.pseudonymise_column(table["platform"], viewers)
+        table = table.set_column(table.schema.get_field_index("viewer_id"), "viewer_id", pseudonyms)
+    nicknames = table["nickname"]
+    if not policy.keep_nicknames and nicknames.null_count < table.num_rows:
+        column = pa.nulls(table.num_rows, pa.string())
+        table = table.set_column(table.schema.get_field_index("nickname"), "nickname", column)
+    prepared.table = table
+    return prepared
+
+
+def _write(store: EventStore, prepared: _Prepared, now: datetime) -> int:
+    store.append_quarantine(prepared.rejections, now)
+    return store.append_events(prepared.table)
 
 
 def ingest(
@@ -120,25 +146,38 @@ def ingest(
     now: datetime,
     policy: IngestPolicy | None = None,
 ) -> IngestReport:
-    """Read every source into ``store``; return what was accepted, repeated and quarantined."""
+    """Read every source into ``store``; return what was accepted, repeated and quarantined.
+
+    Decoding and columnar preparation of batch n+1 (Python, holding the GIL) overlap the store's
+    write of batch n (DuckDB, releasing it) on a single writer thread, so writes stay in order and
+    each batch is de-duplicated against everything written before it.
+    """
     policy = policy or IngestPolicy()
     store.bind_key(pseudonymiser.key_id)
     report = IngestReport()
     quarantined: Counter[str] = Counter()
     sessions: set[str] = set()
-    for source in sources:
-        for batch in source:
-            if batch.source not in report.sources:
-                report.sources.append(batch.source)
-            outcome = _prepare(batch, pseudonymiser, policy, now)
-            table = events_to_table(outcome.kept)
-            inserted = store.append_events(table)
-            report.accepted += inserted
-            report.duplicates += outcome.duplicates + len(outcome.kept) - inserted
-            store.append_quarantine(outcome.rejections, now)
-            quarantined.update(r.reason for r in outcome.rejections)
-            if inserted:
-                sessions.update(pc.unique(table["session_id"]).to_pylist())
+
+    def settle(write: Future[int], prepared: _Prepared) -> None:
+        inserted = write.result()
+        report.accepted += inserted
+        report.duplicates += prepared.duplicates + prepared.table.num_rows - inserted
+        quarantined.update(r.reason for r in prepared.rejections)
+        if inserted:
+            sessions.update(pc.unique(prepared.table["session_id"]).to_pylist())
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="livelens-writer") as writer:
+        in_flight: tuple[Future[int], _Prepared] | None = None
+        for source in sources:
+            for batch in source:
+                if batch.source not in report.sources:
+                    report.sources.append(batch.source)
+                prepared = _prepare(batch, pseudonymiser, policy, now)
+                if in_flight is not None:
+                    settle(*in_flight)
+                in_flight = (writer.submit(_write, store, prepared, now), prepared)
+        if in_flight is not None:
+            settle(*in_flight)
     store.refresh_sessions(sorted(sessions))
     report.quarantined = dict(quarantined)
     report.sessions = sorted(sessions)

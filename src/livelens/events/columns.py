@@ -7,8 +7,10 @@ are grouped by type and transposed in C (``astuple`` + ``zip``), never appended 
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -66,7 +68,7 @@ def ts_micros(value: datetime | int) -> int:
 
 
 def _ts_array(values: Sequence[datetime | int]) -> pa.Array:
-    if all(type(v) is datetime for v in values):
+    if set(map(type, values)) == {datetime}:
         return pa.array(values, TS_TYPE)  # converts each offset to UTC in C
     return pa.array([ts_micros(v) for v in values], pa.int64()).cast(TS_TYPE)
 
@@ -88,14 +90,38 @@ def _group_table(kind: str, events: Sequence[Event]) -> pa.Table:
 
 
 def events_to_table(events: Sequence[Event]) -> pa.Table:
-    """The events as one table in :data:`EVENTS_SCHEMA` (order kept within each type)."""
+    """The events as one table in :data:`EVENTS_SCHEMA`, grouped by type (order kept within)."""
+    return events_to_table_ordered(events)[0]
+
+
+def events_to_table_ordered(events: Sequence[Event]) -> tuple[pa.Table, list[int]]:
+    """Like :func:`events_to_table`, plus the index in ``events`` of each row of the table."""
     if not events:
-        return EVENTS_SCHEMA.empty_table()
-    groups: dict[type[Event], list[Event]] = defaultdict(list)
-    for event in events:
-        groups[type(event)].append(event)
-    tables = [_group_table(event_type(group[0]), group) for group in groups.values()]
-    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        return EVENTS_SCHEMA.empty_table(), []
+    with _gc_paused():
+        groups: dict[type[Event], list[int]] = defaultdict(list)
+        for index, event in enumerate(events):
+            groups[type(event)].append(index)
+        tables, order = [], []
+        for indices in groups.values():
+            members = [events[i] for i in indices]
+            tables.append(_group_table(event_type(members[0]), members))
+            order.extend(indices)
+    return (pa.concat_tables(tables) if len(tables) > 1 else tables[0]), order
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while transposing: the millions of short-lived tuples made here hold
+    no cycles, yet trigger collections that cost more than the transposition itself (measured
+    3x slower at 170k events per batch)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def table_to_events(table: pa.Table) -> Iterator[Event]:

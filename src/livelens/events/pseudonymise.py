@@ -15,6 +15,9 @@ import secrets
 from pathlib import Path
 from typing import Final
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from livelens.errors import ConfigurationError
 
 PREFIX: Final = "v_"
@@ -37,7 +40,21 @@ class Pseudonymiser:
         self.key_id = hashlib.sha256(b"livelens-key-id:" + key).hexdigest()[:12]
 
     def pseudonym(self, platform: str, raw_id: str) -> str:
-        scoped = f"{platform}:{raw_id}"
+        """The pseudonym of one raw viewer id on ``platform``."""
+        return self._scoped(f"{platform}:{raw_id}")
+
+    def pseudonymise_column(self, platforms: pa.ChunkedArray, viewers: pa.ChunkedArray) -> pa.Array:
+        """Pseudonymise raw viewer ids (nulls stay null), hashing each distinct id once."""
+        scoped = pc.binary_join_element_wise(platforms, viewers, ":")
+        distinct = pc.unique(scoped).drop_null()
+        values = distinct.to_pylist()
+        known = list(map(self._cache.get, values))
+        for index, value in enumerate(known):
+            if value is None:
+                known[index] = self._scoped(values[index])
+        return pc.take(pa.array(known, pa.string()), pc.index_in(scoped, distinct))
+
+    def _scoped(self, scoped: str) -> str:
         cached = self._cache.get(scoped)
         if cached is None:
             digest = hmac.digest(self._key, scoped.encode(), "sha256")

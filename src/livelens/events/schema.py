@@ -25,6 +25,7 @@ PLATFORMS: Final[tuple[str, ...]] = get_args(Platform)
 _MAX_MINOR: Final = 10**13  # 100 billion in major units; nothing in one event is larger
 _MAX_QUANTITY: Final = 1_000_000
 _MAX_COUNT: Final = 1_000_000_000
+_MAX_EPOCH_MS: Final = 4_102_444_800_000  # 2100-01-01T00:00:00Z
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 Text = Annotated[str, msgspec.Meta(max_length=10_000)]
@@ -35,7 +36,10 @@ Quantity = Annotated[int, msgspec.Meta(ge=1, le=_MAX_QUANTITY)]
 Percent = Annotated[float, msgspec.Meta(gt=0, le=100)]
 DurationS = Annotated[int, msgspec.Meta(ge=1, le=7 * 86_400)]
 # Event time: RFC 3339 with an offset, or epoch milliseconds.
-EventTime = Annotated[datetime, msgspec.Meta(tz=True)] | Annotated[int, msgspec.Meta(ge=0)]
+EventTime = (
+    Annotated[datetime, msgspec.Meta(tz=True)]
+    | Annotated[int, msgspec.Meta(ge=0, le=_MAX_EPOCH_MS)]
+)
 SchemaVersion = Annotated[int, msgspec.Meta(ge=1, le=SCHEMA_VERSION)]
 
 

@@ -1,106 +1,109 @@
 """JSON Lines files in the canonical event form: the fast path of ingest.
 
-The file is read in binary blocks; complete lines are decoded a block at a time. A line longer than
-``max_line_bytes`` is never held in memory whole: its first bytes are kept for the quarantine and
-the rest is skipped up to the next newline. A last line without a newline is decoded like any
-other (a truncated record then fails with ``truncated_record``).
+The file is read in large binary blocks; the complete lines of a block are decoded in one call.
+Only a block holding a bad (or blank) line is decoded again line by line. A line longer than
+``max_line_bytes`` is never held whole: its head is kept for the quarantine and the rest is skipped
+up to the next newline. A last line without a newline is decoded like any other (a cut-off record
+then fails with ``truncated_record``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
 
 from livelens.errors import InvalidEvent
 from livelens.events.codec import LINE_TOO_LONG, decode_block, decode_event
+from livelens.events.schema import Event
 from livelens.sources.base import RAW_TEXT_LIMIT, Rejection, SourceBatch, raw_text
 
-READ_BYTES: Final = 4 << 20
+READ_BYTES: Final = 32 << 20
 MAX_LINE_BYTES: Final = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
-    number: int
-    data: bytes  # the line, or only its first RAW_TEXT_LIMIT bytes when it is too long
-    size: int  # the whole line's length in bytes
+@dataclass(slots=True)
+class _Block:
+    """Consecutive lines of a file; ``oversize`` maps an index to the full size of a long line."""
+
+    first_line: int
+    lines: list[bytes]
+    oversize: dict[int, int] = field(default_factory=dict)
 
 
-def _iter_lines(handle: BinaryIO, max_line_bytes: int) -> Iterator[list[_Line]]:
-    """Yield the file's lines in blocks, one block per read, numbered from 1."""
-    number = 0
+def _read_blocks(handle: BinaryIO, max_line_bytes: int) -> Iterator[_Block]:
+    number = 1  # the line number of the next line to start
     pending = b""
-    skipping: _Line | None = None  # an over-long line whose tail is being skipped
+    skipping: tuple[int, bytes, int] | None = None  # (line number, head, size so far)
     while chunk := handle.read(READ_BYTES):
-        block: list[_Line] = []
-        start = 0
+        block = _Block(number, [])
         if skipping is not None:
             end = chunk.find(b"\n")
+            line_number, head, size = skipping
             if end < 0:
-                skipping = _Line(skipping.number, skipping.data, skipping.size + len(chunk))
+                skipping = (line_number, head, size + len(chunk))
                 continue
-            block.append(_Line(skipping.number, skipping.data, skipping.size + end))
-            skipping, start = None, end + 1
-        data = pending + chunk[start:] if pending else chunk[start:]
-        pieces = data.split(b"\n")
+            block = _Block(line_number, [head], {0: size + end})
+            skipping, chunk = None, chunk[end + 1 :]
+        pieces = (pending + chunk if pending else chunk).split(b"\n")
         pending = pieces.pop()
-        for piece in pieces:
-            number += 1
-            block.append(_line(number, piece, max_line_bytes))
+        base = len(block.lines)
+        block.lines.extend(pieces)
+        if pieces and max(map(len, pieces)) > max_line_bytes:
+            for index, piece in enumerate(pieces, start=base):
+                if len(piece) > max_line_bytes:
+                    block.oversize[index] = len(piece)
+                    block.lines[index] = piece[:RAW_TEXT_LIMIT]
+        number = block.first_line + len(block.lines)
         if len(pending) > max_line_bytes:
-            number += 1
-            skipping = _Line(number, pending[:RAW_TEXT_LIMIT], len(pending))
-            pending = b""
-        if block:
+            skipping, pending = (number, pending[:RAW_TEXT_LIMIT], len(pending)), b""
+        if block.lines:
             yield block
     if skipping is not None:
-        yield [skipping]
+        yield _Block(skipping[0], [skipping[1]], {0: skipping[2]})
     elif pending:
-        number += 1
-        yield [_line(number, pending, max_line_bytes)]
+        oversize = {0: len(pending)} if len(pending) > max_line_bytes else {}
+        yield _Block(number, [pending[:RAW_TEXT_LIMIT] if oversize else pending], oversize)
 
 
-def _line(number: int, data: bytes, max_line_bytes: int) -> _Line:
-    if len(data) > max_line_bytes:
-        return _Line(number, data[:RAW_TEXT_LIMIT], len(data))
-    return _Line(number, data, len(data))
+def _decode(source: str, block: _Block, max_line_bytes: int) -> SourceBatch:
+    first, lines = block.first_line, block.lines
+    if not block.oversize:
+        events = decode_block(lines)
+        if events is not None:  # the common case: every line a valid event
 
+            def locate_direct(index: int) -> tuple[str, str]:
+                return f"line {first + index}", raw_text(lines[index])
 
-def _decode_lines(source: str, lines: list[_Line], max_line_bytes: int) -> SourceBatch:
+            return SourceBatch(source, events, [], locate_direct)
+    decoded: list[Event] = []
+    numbers: list[int] = []
     rejections: list[Rejection] = []
-    good = [line for line in lines if line.size <= max_line_bytes and line.data.strip()]
-    events = decode_block([line.data for line in good])
-    if events is None:
-        events, kept = [], []
-        for line in good:
-            try:
-                events.append(decode_event(line.data))
-                kept.append(line)
-            except InvalidEvent as error:
-                rejections.append(
-                    Rejection(
-                        error.reason,
-                        error.detail,
-                        source,
-                        f"line {line.number}",
-                        raw_text(line.data),
-                    )
-                )
-        good = kept
-    for line in lines:
-        if line.size > max_line_bytes:
-            detail = f"line is {line.size} bytes; the limit is {max_line_bytes} (--max-line-bytes)"
-            rejections.append(
-                Rejection(LINE_TOO_LONG, detail, source, f"line {line.number}", raw_text(line.data))
+    for index, line in enumerate(lines):
+        location = f"line {first + index}"
+        if index in block.oversize:
+            detail = (
+                f"line is {block.oversize[index]} bytes; the limit is {max_line_bytes} "
+                "(--max-line-bytes)"
             )
+            rejections.append(Rejection(LINE_TOO_LONG, detail, source, location, raw_text(line)))
+            continue
+        if not line.strip():
+            continue
+        try:
+            decoded.append(decode_event(line))
+        except InvalidEvent as error:
+            rejections.append(
+                Rejection(error.reason, error.detail, source, location, raw_text(line))
+            )
+        else:
+            numbers.append(index)
 
     def locate(index: int) -> tuple[str, str]:
-        line = good[index]
-        return f"line {line.number}", raw_text(line.data)
+        return f"line {first + numbers[index]}", raw_text(lines[numbers[index]])
 
-    return SourceBatch(source, events, rejections, locate)
+    return SourceBatch(source, decoded, rejections, locate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +115,18 @@ class JsonLinesFile:
 
     def __iter__(self) -> Iterator[SourceBatch]:
         with self.path.open("rb") as handle:
-            for lines in _iter_lines(handle, self.max_line_bytes):
-                yield _decode_lines(str(self.path), lines, self.max_line_bytes)
+            for block in _read_blocks(handle, self.max_line_bytes):
+                yield _decode(str(self.path), block, self.max_line_bytes)
 
 
-def decode_buffer(source: str, data: bytes, max_line_bytes: int = MAX_LINE_BYTES) -> SourceBatch:
-    """Decode an in-memory JSON Lines body (the API's batch endpoint) as one batch."""
-    pieces = data.split(b"\n")
-    lines = [_line(n, piece, max_line_bytes) for n, piece in enumerate(pieces, start=1)]
-    return _decode_lines(source, lines, max_line_bytes)
+def decode_body(source: str, body: bytes, max_line_bytes: int = MAX_LINE_BYTES) -> SourceBatch:
+    """Decode an in-memory JSON Lines body (e.g. an API request) as one batch."""
+    lines = body.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    block = _Block(1, lines)
+    for index, line in enumerate(lines):
+        if len(line) > max_line_bytes:
+            block.oversize[index] = len(line)
+            lines[index] = line[:RAW_TEXT_LIMIT]
+    return _decode(source, block, max_line_bytes)

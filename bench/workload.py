@@ -1,0 +1,50 @@
+"""A reproducible live-commerce event mix for benchmarks (no simulator dependency)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import msgspec
+
+from livelens.testing import SAMPLE_PAYLOADS, T0
+
+# Rough shares of a busy live room's stream.
+MIX = {
+    "comment": 0.30,
+    "like": 0.25,
+    "viewer.join": 0.12,
+    "viewer.leave": 0.11,
+    "product.impression": 0.08,
+    "product.click": 0.06,
+    "cart.add": 0.03,
+    "order.paid": 0.02,
+    "gift": 0.01,
+    "online.count": 0.01,
+    "follow": 0.01,
+}
+
+
+def write_workload(path: Path, events: int, viewers: int = 200_000, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=events)
+    with path.open("wb") as out:
+        buffer = bytearray()
+        for n, kind in enumerate(kinds):
+            record = {
+                "type": kind,
+                "event_id": f"bench-{n}",
+                "ts": (T0 + timedelta(milliseconds=n)).isoformat(),
+                "room_id": "room-1",
+                "session_id": "bench-session",
+                "platform": "douyin",
+                **SAMPLE_PAYLOADS[kind],
+            }
+            if "viewer_id" in record:
+                record["viewer_id"] = f"dy{rng.randrange(viewers)}"
+            buffer += msgspec.json.encode(record) + b"\n"
+            if len(buffer) > 1 << 22:
+                out.write(buffer)
+                buffer.clear()
+        out.write(buffer)

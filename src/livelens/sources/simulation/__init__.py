@@ -1,0 +1,6 @@
+"""The parts of the session simulator; :mod:`livelens.sources.simulator` is the public face.
+
+config (the knobs) → catalog (products, personas) → schedule (what the host does when) →
+audience (who is in the room) → comments (what they say) → funnel (click, cart, order) →
+engine (one second at a time, into typed events) → truth (what a detector should find).
+"""

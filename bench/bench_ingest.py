@@ -53,7 +53,7 @@ def main() -> None:
         results = []
         for run in range(args.runs):
             db = Path(tmp) / f"run{run}.duckdb"
-            out = subprocess.run(
+            out = subprocess.run(  # noqa: S603 - our own interpreter and script
                 [sys.executable, "-c", CHILD, str(source), str(db)],
                 check=True,
                 capture_output=True,
@@ -72,7 +72,8 @@ def main() -> None:
         median = sorted(r["seconds"] for r in results)[len(results) // 2]
         print(
             f"ingest jsonl→duckdb: {args.events:,} events ({size_mb:.0f} MB), "
-            f"median {args.events / median:,.0f} events/s, best {args.events / best:,.0f} events/s, "
+            f"median {args.events / median:,.0f} events/s, "
+            f"best {args.events / best:,.0f} events/s, "
             f"peak RSS {max(r['peak_rss_kib'] for r in results) / 1024:,.0f} MiB; "
             f"{platform.processor() or platform.machine()}, {resource.getpagesize()} B pages, "
             f"python {platform.python_version()}"

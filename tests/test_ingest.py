@@ -229,7 +229,9 @@ def test_viewers_are_pseudonymised_and_nicknames_dropped(
     assert sorted(rows) == sorted(
         [("douyin", douyin, None), ("douyin", douyin, None), ("kuaishou", kuaishou, None)]
     )
-    assert douyin != kuaishou and douyin.startswith("v_") and "42" not in douyin
+    assert douyin != kuaishou
+    assert douyin.startswith("v_")
+    assert "42" not in douyin
 
 
 def test_nicknames_kept_only_when_policy_allows(

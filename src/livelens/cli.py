@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import click
+import msgspec
 
 from livelens import __version__
 from livelens.errors import InvalidInput, LivelensError
@@ -21,7 +23,9 @@ from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
 from livelens.events.reference import load_reference
 from livelens.ingest import IngestPolicy, IngestReport, ingest
 from livelens.settings import data_dir, load_settings
-from livelens.sources.base import Source
+from livelens.sources.base import Source, SourceBatch
+from livelens.sources.bilibili_tidy import read_bilibili_tidy
+from livelens.sources.bilibili_xml import read_bilibili_xml
 from livelens.sources.jsonl import MAX_LINE_BYTES, JsonLinesFile
 from livelens.sources.tabular import CsvFile, ParquetFile
 from livelens.store.duckdb import DuckDBStore
@@ -83,31 +87,41 @@ def _format_of(path: Path, requested: str) -> str:
     return found
 
 
-def _source_of(path: Path, fmt: str, max_line_bytes: int) -> Source:
+@dataclass(frozen=True, slots=True)
+class _SourceOptions:
+    max_line_bytes: int
+    room_id: str | None
+    session_id: str | None
+
+
+def _source_of(path: Path, fmt: str, options: _SourceOptions) -> Source:
     if not path.exists():
         msg = f"{path} does not exist"
         raise InvalidInput(msg)
     if fmt == "jsonl":
-        return JsonLinesFile(path, max_line_bytes)
+        return JsonLinesFile(path, options.max_line_bytes)
     if fmt == "csv":
         return CsvFile(path)
     if fmt == "parquet":
         return ParquetFile(path)
-    from livelens.sources import bilibili
-
     if fmt == "bilibili-tidy":
-        return _Batches(lambda: bilibili.read_bilibili_tidy(path))
-    return _Batches(lambda: bilibili.read_bilibili_xml(path))
+        if not path.is_dir():
+            msg = f"{path}: --format bilibili-tidy reads a folder of tidy CSV files"
+            raise InvalidInput(msg)
+        return _Batches(lambda: read_bilibili_tidy(path))
+    return _Batches(
+        lambda: read_bilibili_xml(path, room_id=options.room_id, session_id=options.session_id)
+    )
 
 
 class _Batches:
     """Adapts a generator function to the re-iterable Source protocol."""
 
-    def __init__(self, make: Any) -> None:
+    def __init__(self, make: Callable[[], Iterator[SourceBatch]]) -> None:
         self._make = make
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._make())
+    def __iter__(self) -> Iterator[SourceBatch]:
+        return self._make()
 
 
 def _render_report(report: IngestReport) -> str:
@@ -119,7 +133,7 @@ def _render_report(report: IngestReport) -> str:
     return "\n".join(lines)
 
 
-@cli.command("ingest")
+@cli.command("ingest", short_help="Validate, de-duplicate, pseudonymise and store event files.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @DB_OPTION
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
@@ -132,6 +146,8 @@ def _render_report(report: IngestReport) -> str:
 @WORKSPACE_OPTION
 @click.option("--keep-nicknames", is_flag=True, help="Store nicknames (needs viewer consent).")
 @click.option("--max-line-bytes", type=click.IntRange(min=1), default=MAX_LINE_BYTES)
+@click.option("--room", "room_id", help="Room id for recordings that do not name one (XML).")
+@click.option("--session", "session_id", help="Session id for a recording (XML).")
 def ingest_command(
     paths: Sequence[Path],
     db: Path,
@@ -141,13 +157,16 @@ def ingest_command(
     workspace: str,
     keep_nicknames: bool,
     max_line_bytes: int,
+    room_id: str | None,
+    session_id: str | None,
 ) -> None:
     """Validate, de-duplicate, pseudonymise and store events from files.
 
     Exit status: 0 all records stored, 3 some records quarantined, 1 error.
     """
     settings = load_settings(workspace, keep_nicknames=keep_nicknames)
-    sources = [_source_of(p, _format_of(p, fmt), max_line_bytes) for p in paths]
+    options = _SourceOptions(max_line_bytes, room_id, session_id)
+    sources = [_source_of(p, _format_of(p, fmt), options) for p in paths]
     reference = load_reference(catalog) if catalog else None
     pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_path))
     with DuckDBStore(db) as store:
@@ -170,7 +189,7 @@ def ingest_command(
         sys.exit(EXIT_QUARANTINED)
 
 
-@cli.command("sessions")
+@cli.command("sessions", short_help="List stored sessions with their span and counts.")
 @DB_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def sessions_command(db: Path, as_json: bool) -> None:
@@ -204,7 +223,7 @@ def sessions_command(db: Path, as_json: bool) -> None:
             click.echo(f"    {kind:<22} {n:>10,}")
 
 
-@cli.command("quarantine")
+@cli.command("quarantine", short_help="Show quarantined records and why.")
 @DB_OPTION
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 def quarantine_command(db: Path, limit: int) -> None:
@@ -218,7 +237,7 @@ def quarantine_command(db: Path, limit: int) -> None:
         click.echo(f"{row['source']}:{row['location']}  {row['reason']}  {row['detail']}")
 
 
-@cli.command("export")
+@cli.command("export", short_help="Export stored events to Parquet.")
 @DB_OPTION
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--session", "session_id", help="Only this session.")
@@ -229,12 +248,53 @@ def export_command(db: Path, out: Path, session_id: str | None) -> None:
     click.echo(f"wrote {n:,} events to {out}")
 
 
+def _render_analysis(analysis: Any) -> str:
+    metrics, totals = analysis.metrics, analysis.metrics.totals
+    lines = [
+        f"场次 session {analysis.session_id}  room {metrics.room_id} ({metrics.platform})  "
+        f"{metrics.started_at:%Y-%m-%d %H:%M}–{metrics.ended_at:%H:%M} UTC, {metrics.minutes} min",
+        f"  观众 viewers {totals.unique_viewers:,}  峰值在线 peak online {totals.peak_online:,}  "
+        f"评论 comments {totals.comments:,}  点赞 likes {totals.likes:,}",
+    ]
+    if totals.gmv_minor is not None:
+        lines.append(
+            f"  GMV ¥{totals.gmv_minor / 100:,.2f}  订单 orders {totals.orders:,}  "
+            f"CTR {totals.ctr or 0:.1%}  GPM ¥{(totals.gpm_minor or 0) / 100:,.2f}  "
+            f"UV价值 ¥{(totals.uv_value_minor or 0) / 100:,.2f}"
+        )
+    for group, why in metrics.unavailable.items():
+        lines.append(f"  {group}: not available — {why}")
+    lines.append("洞察 insights:")
+    lines.extend(f"  [{i.kind}] {i.text_zh}\n      {i.text_en}" for i in analysis.insights)
+    return "\n".join(lines)
+
+
+@cli.command("analyze", short_help="Print a session's metrics and insights.")
+@DB_OPTION
+@click.option("--session", "session_id", required=True, help="The session to analyse.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def analyze_command(db: Path, session_id: str, fmt: str) -> None:
+    """Compute live metrics and detect insights for one stored session."""
+    with DuckDBStore(db) as store:
+        events = store.events(session_id)
+    if events.num_rows == 0:
+        msg = f"session {session_id!r} has no events in {db}; see `livelens sessions --db {db}`"
+        raise InvalidInput(msg)
+    from livelens.information.analysis import analyze_session
+
+    analysis = analyze_session(events)
+    if fmt == "json":
+        click.echo(msgspec.json.encode(analysis).decode())
+    else:
+        click.echo(_render_analysis(analysis))
+
+
 def _default_reviews() -> Path | None:
     path = data_dir() / "reviews" / "online_shopping_10_cats.train.csv"
     return path if path.exists() else None
 
 
-@cli.command("simulate")
+@cli.command("simulate", short_help="Write a simulated AI-host live session with ground truth.")
 @click.option("--minutes", type=click.IntRange(min=1), default=60, show_default=True)
 @click.option("--peak-viewers", type=click.IntRange(min=1), default=2000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -271,7 +331,7 @@ def simulate_command(
     click.echo(f"ground truth: {out.with_name(out.stem + '.truth.json')}")
 
 
-@cli.command("demo")
+@cli.command("demo", short_help="Simulate a session, ingest it and show what was stored.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

@@ -133,6 +133,31 @@ def _prepare(
     return prepared
 
 
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """One batch through ingest: the events it newly stored, and what it refused."""
+
+    new: pa.Table
+    duplicates: int
+    rejections: list[Rejection]
+
+
+def ingest_batch(
+    batch: SourceBatch,
+    store: EventStore,
+    pseudonymiser: Pseudonymiser,
+    *,
+    now: datetime,
+    policy: IngestPolicy,
+) -> BatchResult:
+    """Ingest one batch and return the events it newly stored (for the live engine)."""
+    prepared = _prepare(batch, pseudonymiser, policy, now)
+    store.append_quarantine(prepared.rejections, now)
+    new = store.append_new_events(prepared.table)
+    duplicates = prepared.duplicates + prepared.table.num_rows - new.num_rows
+    return BatchResult(new=new, duplicates=duplicates, rejections=prepared.rejections)
+
+
 def _write(store: EventStore, prepared: _Prepared, now: datetime) -> int:
     store.append_quarantine(prepared.rejections, now)
     return store.append_events(prepared.table)

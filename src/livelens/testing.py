@@ -92,3 +92,97 @@ def every_event(start: datetime = T0, step: timedelta = timedelta(seconds=1)) ->
     """One event of each type, a step apart."""
     for n, kind in enumerate(EVENT_TYPES):
         yield make_event(kind, ts=(start + n * step).isoformat())
+
+
+def random_session_records(
+    seed: int, viewers: int = 50, minutes: int = 20, session_id: str = "session-1"
+) -> list[dict[str, Any]]:
+    """A small, plausible random session as canonical records, in time order.
+
+    Each viewer joins, may comment, like, click, cart and order a product, and usually leaves;
+    the host switches persona, pins products and runs a promo. For engine property tests.
+    """
+    import random
+
+    rng = random.Random(seed)
+    span_ms = minutes * 60_000
+    start_ms = int(T0.timestamp() * 1000)
+    records: list[dict[str, Any]] = []
+    n = itertools.count()
+
+    def add(kind: str, at_ms: int, **fields: Any) -> None:
+        records.append(
+            {
+                "type": kind,
+                "event_id": f"{session_id}-{next(n)}",
+                "ts": start_ms + min(max(at_ms, 0), span_ms - 1),
+                "room_id": "room-1",
+                "session_id": session_id,
+                "platform": "sim",
+                **fields,
+            }
+        )
+
+    for k, persona in enumerate(("p-a", "p-b", "p-a")):
+        add("host.persona_switch", k * span_ms // 3, persona_id=persona)
+    for k, product in enumerate(("sku-a", "sku-b")):
+        add("host.product_pin", k * span_ms // 2 + 1, product_id=product)
+    add(
+        "promo.start",
+        span_ms // 2,
+        promo_id="flash-1",
+        product_id="sku-b",
+        discount_pct=20.0,
+        duration_s=120,
+    )
+    add("promo.end", span_ms // 2 + 120_000, promo_id="flash-1")
+    for minute in range(minutes):
+        add("online.count", minute * 60_000 + 5_000, count=rng.randrange(10, 100))
+    for v in range(viewers):
+        viewer = f"viewer-{v}"
+        joined = rng.randrange(span_ms)
+        left = joined + rng.randrange(1_000, span_ms)
+        add("viewer.join", joined, viewer_id=viewer)
+        t = joined
+        for _ in range(rng.randrange(4)):
+            t += rng.randrange(1_000, 60_000)
+            kind = rng.choice(("comment", "like", "product.impression"))
+            if kind == "comment":
+                add(kind, t, viewer_id=viewer, text=rng.choice(("多少钱", "有S码吗", "好看")))
+            elif kind == "like":
+                add(kind, t, viewer_id=viewer, count=rng.randrange(1, 30))
+            else:
+                add(kind, t, viewer_id=viewer, product_id=rng.choice(("sku-a", "sku-b")))
+        if rng.random() < 0.5:
+            product = rng.choice(("sku-a", "sku-b"))
+            t += rng.randrange(1_000, 30_000)
+            add("product.click", t, viewer_id=viewer, product_id=product)
+            if rng.random() < 0.6:
+                t += rng.randrange(1_000, 30_000)
+                add("cart.add", t, viewer_id=viewer, product_id=product, quantity=1)
+                if rng.random() < 0.6:
+                    t += rng.randrange(1_000, 30_000)
+                    order = f"order-{v}"
+                    amount = rng.choice((9900, 15900))
+                    add(
+                        "order.paid",
+                        t,
+                        viewer_id=viewer,
+                        order_id=order,
+                        product_id=product,
+                        quantity=1,
+                        amount_minor=amount,
+                        currency="CNY",
+                    )
+                    if rng.random() < 0.1:
+                        add(
+                            "order.refunded",
+                            t + 5_000,
+                            order_id=order,
+                            amount_minor=amount,
+                            currency="CNY",
+                        )
+        if rng.random() < 0.8:
+            add("viewer.leave", max(left, t + 1), viewer_id=viewer)
+    records.sort(key=lambda r: (r["ts"], r["event_id"]))
+    return records

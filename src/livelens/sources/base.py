@@ -46,13 +46,15 @@ class SourceBatch:
     """Events decoded from one stretch of input, in input order, and the rejects of that stretch.
 
     ``locate(i)`` gives the location and raw text of ``events[i]``; ingest calls it only when it
-    rejects that event, so sources need not keep a location per good event.
+    rejects that event, so sources need not keep a location per good event. ``position`` is where
+    a resumed read continues after this batch (opaque to everything but the source that made it).
     """
 
     source: str
     events: list[Event]
     rejections: list[Rejection] = field(default_factory=list)
     locate: Callable[[int], tuple[str, str]] = _no_location
+    position: str | None = None
 
 
 class Source(Protocol):

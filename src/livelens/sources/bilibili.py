@@ -70,7 +70,7 @@ def session_id_for(room_id: str, capture_start: datetime) -> str:
 
 
 def event_id_for(room_id: str, stem: str, row: int) -> str:
-    """A per-record id: re-reading a file yields the same ids, and two identical records stay two."""
+    """A per-record id: a re-read yields the same ids, and two identical records stay two."""
     return f"bili:{room_id}:{stem[:_MAX_STEM]}:{row}"
 
 

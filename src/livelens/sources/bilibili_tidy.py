@@ -164,13 +164,14 @@ def _local_time(date: str, clock: str) -> datetime:
     if match is None:
         raise InvalidEvent(INVALID_VALUE, detail)
     try:
-        return datetime(*map(int, match.groups()), tzinfo=SHANGHAI)  # type: ignore[misc]
+        year, month, day, hour, minute, second = map(int, match.groups())
+        return datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
     except ValueError:
         raise InvalidEvent(INVALID_VALUE, detail) from None
 
 
 def _viewer(row: Row, name_column: str, viewer_key: ViewerKey) -> dict[str, Any]:
-    """The viewer fields: ``uid`` is the id where present (else the name); the name is the nickname."""
+    """Viewer fields: the ``uid`` is the id where present (else the name), the name the nickname."""
     uid, name = row.get("uid", "").strip(), row[name_column].strip()
     viewer = uid if viewer_key == "uid" and uid else name or uid
     if not viewer:
@@ -355,7 +356,7 @@ def _event(
 
 
 def _capture_starts(files: list[_TableFile]) -> dict[str, datetime]:
-    """Each room's earliest event time over all files (the first pass; rejected rows don't count)."""
+    """Each room's earliest event time in all files (a first pass; rejected rows do not count)."""
     starts: dict[str, datetime] = {}
     for file in files:
         for record in _read_records(file.path):
@@ -416,7 +417,7 @@ def read_bilibili_tidy(
 
 
 def count_source_rows(directory: Path) -> dict[str, int]:
-    """Data rows per tidy file (by stem, e.g. ``"danmaku"``): what events + rejections must equal."""
+    """Data rows per tidy file, by stem (``"danmaku"``): what events + rejections add up to."""
     return {
         file.table.stem: sum(1 for _ in _read_records(file.path))
         for file in _table_files(directory)

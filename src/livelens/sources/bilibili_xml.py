@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final, cast
 
 import msgspec
 
@@ -198,7 +198,7 @@ _RECORDS: Final[dict[str, Callable[[ET.Element], _Parsed]]] = {
 def _render(elem: ET.Element) -> bytes:
     """The element as XML text, for the quarantine (its trailing whitespace left out)."""
     elem.tail = None
-    return ET.tostring(elem, encoding="utf-8", xml_declaration=False)
+    return bytes(ET.tostring(elem, encoding="utf-8", xml_declaration=False))
 
 
 def _start_time(value: str) -> datetime:
@@ -241,23 +241,29 @@ class _XmlReader:
             yield self.builder.flush()
 
     def _parse(self, handle: BinaryIO) -> Iterator[SourceBatch]:
-        parser = ET.XMLPullParser(events=("start", "end"))
-        line, chunk = 1, b""
+        parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+        line, last = 1, b""  # the last piece fed: the quarantine's view of where it broke
         try:
-            while chunk := handle.readline(_READ_BYTES) or b"":
+            while chunk := handle.readline(_READ_BYTES):
+                last = chunk
                 parser.feed(chunk)
                 yield from self._read_events(parser, line)
                 line += chunk.endswith(b"\n")
             parser.close()
             yield from self._read_events(parser, line)
         except ET.ParseError as error:
-            self._broken(error, chunk)
+            self._broken(error, last)
 
-    def _read_events(self, parser: ET.XMLPullParser, line: int) -> Iterator[SourceBatch]:
-        for event, elem in parser.read_events():
-            if event == "start":
+    def _read_events(
+        self, parser: ET.XMLPullParser[ET.Element], line: int
+    ) -> Iterator[SourceBatch]:
+        # Only start and end events were asked for, and each of those is (kind, element);
+        # typeshed types read_events() for every kind of event, hence the cast.
+        events = cast(Iterator[tuple[str, ET.Element]], parser.read_events())
+        for kind, elem in events:
+            if kind == "start":
                 self._started(elem)
-            elif event == "end":
+            elif kind == "end":
                 self._ended(elem, line)
                 if self.builder.full:
                     yield self.builder.flush()

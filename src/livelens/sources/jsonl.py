@@ -9,7 +9,9 @@ then fails with ``truncated_record``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
@@ -20,6 +22,25 @@ from livelens.events.schema import Event
 from livelens.sources.base import RAW_TEXT_LIMIT, Rejection, SourceBatch, raw_text
 
 READ_BYTES: Final = 32 << 20
+TAIL_READ_BYTES: Final = 1 << 20  # smaller reads while following: a batch per ~5k events
+
+
+@dataclass(frozen=True, slots=True)
+class FilePosition:
+    """Where to resume reading: a byte offset at a line start, and that line's number."""
+
+    offset: int = 0
+    line: int = 1
+
+    def encode(self) -> str:
+        return f"{self.offset}:{self.line}"
+
+    @classmethod
+    def decode(cls, text: str) -> FilePosition:
+        offset, _, line = text.partition(":")
+        return cls(int(offset), int(line))
+
+
 MAX_LINE_BYTES: Final = 1 << 20
 
 
@@ -30,13 +51,24 @@ class _Block:
     first_line: int
     lines: list[bytes]
     oversize: dict[int, int] = field(default_factory=dict)
+    end_offset: int = 0  # the byte offset just after the block's last newline
 
 
-def _read_blocks(handle: BinaryIO, max_line_bytes: int) -> Iterator[_Block]:
-    number = 1  # the line number of the next line to start
+def _read_blocks(
+    handle: BinaryIO,
+    max_line_bytes: int,
+    *,
+    start: FilePosition | None = None,
+    read_bytes: int = READ_BYTES,
+    final_partial: bool = True,
+) -> Iterator[_Block]:
+    """Blocks of complete lines; a last line without newline only if ``final_partial``."""
+    number = start.line if start else 1  # the line number of the next line to start
+    offset = start.offset if start else 0  # bytes consumed from the file so far
     pending = b""
     skipping: tuple[int, bytes, int] | None = None  # (line number, head, size so far)
-    while chunk := handle.read(READ_BYTES):
+    while chunk := handle.read(read_bytes):
+        offset += len(chunk)
         block = _Block(number, [])
         if skipping is not None:
             end = chunk.find(b"\n")
@@ -48,6 +80,7 @@ def _read_blocks(handle: BinaryIO, max_line_bytes: int) -> Iterator[_Block]:
             skipping, chunk = None, chunk[end + 1 :]
         pieces = (pending + chunk if pending else chunk).split(b"\n")
         pending = pieces.pop()
+        block.end_offset = offset - len(pending)
         base = len(block.lines)
         block.lines.extend(pieces)
         if pieces and max(map(len, pieces)) > max_line_bytes:
@@ -60,11 +93,14 @@ def _read_blocks(handle: BinaryIO, max_line_bytes: int) -> Iterator[_Block]:
             skipping, pending = (number, pending[:RAW_TEXT_LIMIT], len(pending)), b""
         if block.lines:
             yield block
+    if not final_partial:
+        return
     if skipping is not None:
-        yield _Block(skipping[0], [skipping[1]], {0: skipping[2]})
+        yield _Block(skipping[0], [skipping[1]], {0: skipping[2]}, offset)
     elif pending:
         oversize = {0: len(pending)} if len(pending) > max_line_bytes else {}
-        yield _Block(number, [pending[:RAW_TEXT_LIMIT] if oversize else pending], oversize)
+        line = pending[:RAW_TEXT_LIMIT] if oversize else pending
+        yield _Block(number, [line], oversize, offset)
 
 
 def _decode(source: str, block: _Block, max_line_bytes: int) -> SourceBatch:
@@ -76,7 +112,8 @@ def _decode(source: str, block: _Block, max_line_bytes: int) -> SourceBatch:
             def locate_direct(index: int) -> tuple[str, str]:
                 return f"line {first + index}", raw_text(lines[index])
 
-            return SourceBatch(source, events, [], locate_direct)
+            position = FilePosition(block.end_offset, first + len(lines)).encode()
+            return SourceBatch(source, events, [], locate_direct, position)
     decoded: list[Event] = []
     numbers: list[int] = []
     rejections: list[Rejection] = []
@@ -103,7 +140,8 @@ def _decode(source: str, block: _Block, max_line_bytes: int) -> SourceBatch:
     def locate(index: int) -> tuple[str, str]:
         return f"line {first + numbers[index]}", raw_text(lines[numbers[index]])
 
-    return SourceBatch(source, decoded, rejections, locate)
+    position = FilePosition(block.end_offset, first + len(lines)).encode()
+    return SourceBatch(source, decoded, rejections, locate, position)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +150,69 @@ class JsonLinesFile:
 
     path: Path
     max_line_bytes: int = MAX_LINE_BYTES
+    start: FilePosition | None = None
 
     def __iter__(self) -> Iterator[SourceBatch]:
         with self.path.open("rb") as handle:
-            for block in _read_blocks(handle, self.max_line_bytes):
+            if self.start is not None:
+                handle.seek(self.start.offset)
+            for block in _read_blocks(handle, self.max_line_bytes, start=self.start):
+                yield _decode(str(self.path), block, self.max_line_bytes)
+
+
+class _Following(io.RawIOBase):
+    """A file read that waits for more data (``tail -f``) until idle for ``idle_timeout_s``."""
+
+    def __init__(
+        self,
+        handle: BinaryIO,
+        poll_s: float,
+        idle_timeout_s: float | None,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self._handle, self._poll_s, self._idle_timeout_s = handle, poll_s, idle_timeout_s
+        self._sleep = sleep
+
+    def read(self, size: int = -1) -> bytes:
+        waited = 0.0
+        while True:
+            data = self._handle.read(size)
+            if data:
+                return data
+            if self._idle_timeout_s is not None and waited >= self._idle_timeout_s:
+                return b""
+            self._sleep(self._poll_s)
+            waited += self._poll_s
+
+
+@dataclass(frozen=True, slots=True)
+class JsonLinesTail:
+    """A JSON Lines file that is still being written: yields batches as complete lines appear.
+
+    Stops after ``idle_timeout_s`` without new data (``None``: never). An incomplete last line
+    is left for the next read, so ``position`` of the last batch is where to resume.
+    """
+
+    path: Path
+    start: FilePosition | None = None
+    idle_timeout_s: float | None = None
+    poll_s: float = 0.05
+    max_line_bytes: int = MAX_LINE_BYTES
+    sleep: Callable[[float], None] = time.sleep
+
+    def __iter__(self) -> Iterator[SourceBatch]:
+        with self.path.open("rb") as handle:
+            if self.start is not None:
+                handle.seek(self.start.offset)
+            following = _Following(handle, self.poll_s, self.idle_timeout_s, self.sleep)
+            blocks = _read_blocks(
+                following,  # type: ignore[arg-type]
+                self.max_line_bytes,
+                start=self.start,
+                read_bytes=TAIL_READ_BYTES,
+                final_partial=False,
+            )
+            for block in blocks:
                 yield _decode(str(self.path), block, self.max_line_bytes)
 
 

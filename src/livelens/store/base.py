@@ -35,6 +35,13 @@ class EventStore(Protocol):
     def append_events(self, table: pa.Table) -> int:
         """Append events whose ``event_id`` is not stored yet; return how many were new."""
 
+    def append_new_events(self, table: pa.Table) -> pa.Table:
+        """Append events whose ``event_id`` is not stored yet; return exactly those."""
+
+    def save_checkpoint(self, name: str, position: str, state: bytes, at: datetime) -> None: ...
+
+    def load_checkpoint(self, name: str) -> tuple[str, bytes] | None: ...
+
     def append_quarantine(self, rejections: Sequence[Rejection], at: datetime) -> None: ...
 
     def put_reference(self, data: ReferenceData) -> None: ...

@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS personas (
     persona_id VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, talent VARCHAR,
     licence_id VARCHAR, kind VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS engine_checkpoints (
+    name VARCHAR PRIMARY KEY, position VARCHAR NOT NULL, state BLOB NOT NULL,
+    written_at TIMESTAMPTZ NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sessions (
     session_id VARCHAR PRIMARY KEY, room_id VARCHAR NOT NULL, platform VARCHAR NOT NULL,
     started_at TIMESTAMPTZ NOT NULL, ended_at TIMESTAMPTZ NOT NULL,
@@ -93,6 +97,15 @@ class DuckDBStore:
         """Run one statement to completion (DuckDB 2 refuses new work while a result is open)."""
         rows: list[tuple[Any, ...]] = self.con.execute(sql, params).fetchall()
         return rows
+
+    def begin(self) -> None:
+        self._exec("BEGIN TRANSACTION")
+
+    def commit(self) -> None:
+        self._exec("COMMIT")
+
+    def rollback(self) -> None:
+        self._exec("ROLLBACK")
 
     def close(self) -> None:
         self.con.close()
@@ -127,6 +140,38 @@ class DuckDBStore:
         finally:
             self.con.unregister("incoming")
         return int(row[0]) if row else 0
+
+    def append_new_events(self, table: pa.Table) -> pa.Table:
+        """Append the events not stored yet and return exactly those (for the live engine)."""
+        if table.num_rows == 0:
+            return table
+        self.con.register("incoming", table)
+        try:
+            new: pa.Table = self.con.sql(
+                "SELECT * FROM incoming ANTI JOIN events USING (event_id)"
+            ).to_arrow_table()
+        finally:
+            self.con.unregister("incoming")
+        if new.num_rows:
+            self.con.register("incoming_new", new)
+            try:
+                self._exec("INSERT INTO events BY NAME SELECT * FROM incoming_new")
+            finally:
+                self.con.unregister("incoming_new")
+        return new.cast(EVENTS_SCHEMA)
+
+    def save_checkpoint(self, name: str, position: str, state: bytes, at: datetime) -> None:
+        """Store engine state with the source position it covers, replacing the previous one."""
+        self._exec(
+            "INSERT OR REPLACE INTO engine_checkpoints VALUES (?, ?, ?, ?)",
+            [name, position, state, at],
+        )
+
+    def load_checkpoint(self, name: str) -> tuple[str, bytes] | None:
+        rows = self._exec(
+            "SELECT position, state FROM engine_checkpoints WHERE name = ?", [name]
+        )
+        return (rows[0][0], bytes(rows[0][1])) if rows else None
 
     def append_quarantine(self, rejections: Sequence[Rejection], at: datetime) -> None:
         if not rejections:

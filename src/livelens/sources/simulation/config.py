@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final
+from typing import Final, NamedTuple, NoReturn
+
+import numpy as np
 
 from livelens.errors import InvalidInput
 
@@ -47,6 +49,28 @@ class SimulationConfig:
     reviews_path: Path | None = None
 
 
+class SeedStreams(NamedTuple):
+    """Independent random streams, so that one part's draws never shift another's.
+
+    With them, a session without the reviews corpus has the same events as one with it, apart from
+    the opinion texts, and the host's plan does not change when the audience logic does.
+    """
+
+    hot_product: np.random.SeedSequence
+    plan: np.random.SeedSequence
+    opinions: np.random.SeedSequence
+    audience: np.random.SeedSequence
+    run: np.random.SeedSequence
+
+
+def seed_streams(seed: int) -> SeedStreams:
+    return SeedStreams(*np.random.SeedSequence(seed).spawn(len(SeedStreams._fields)))
+
+
+def generator(seed: np.random.SeedSequence) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(seed))
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     """A validated config with every default resolved."""
@@ -57,6 +81,7 @@ class Scenario:
     peak_window: tuple[int, int]  # minutes from the start, end exclusive
     persona_lift: Mapping[str, float]  # every persona, in registry order
     hot_product_id: str
+    seeds: SeedStreams
 
 
 def default_peak_window(minutes: int) -> tuple[int, int]:
@@ -65,35 +90,46 @@ def default_peak_window(minutes: int) -> tuple[int, int]:
     return (start, end) if end <= minutes else (minutes - 1, minutes)
 
 
-def _fail(parameter: str, given: object, allowed: str) -> InvalidInput:
-    return InvalidInput(f"simulation parameter {parameter}={given!r} is invalid: {allowed}")
+def _reject(parameter: str, given: object, allowed: str) -> NoReturn:
+    msg = f"simulation parameter {parameter}={given!r} is invalid: {allowed}"
+    raise InvalidInput(msg)
 
 
 def _check_int(parameter: str, value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _fail(parameter, value, f"expected an integer from {low:,} to {high:,}")
+        _reject(parameter, value, f"expected an integer from {low:,} to {high:,}")
     return value
 
 
 def _check_lift(parameter: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_LIFT:
-        raise _fail(parameter, value, f"expected a multiplier above 0 and at most {MAX_LIFT}")
+        _reject(parameter, value, f"expected a multiplier above 0 and at most {MAX_LIFT}")
     return float(value)
 
 
 def _check_id(parameter: str, value: object) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= _MAX_ID_LENGTH or value.strip() != value:
-        raise _fail(
-            parameter, value, f"expected a non-empty id of at most {_MAX_ID_LENGTH} characters"
-        )
+        _reject(parameter, value, f"expected a non-empty id of at most {_MAX_ID_LENGTH} characters")
     return value
+
+
+def _check_peak_window(given: object, minutes: int) -> tuple[int, int]:
+    allowed = f"expected (start_minute, end_minute) with 0 <= start < end <= minutes ({minutes})"
+    if not isinstance(given, tuple | list) or len(given) != 2:
+        _reject("peak_window", given, allowed)
+    start, end = given
+    for minute in (start, end):
+        if isinstance(minute, bool) or not isinstance(minute, int):
+            _reject("peak_window", given, allowed)
+    if not 0 <= start < end <= minutes:
+        _reject("peak_window", given, allowed)
+    return (start, end)
 
 
 def resolve_scenario(
     config: SimulationConfig,
     product_ids: Sequence[str],
     persona_ids: Sequence[str],
-    default_hot_product_id: str,
 ) -> Scenario:
     """Validate ``config`` against the catalog and persona registry; fill in the defaults.
 
@@ -102,33 +138,25 @@ def resolve_scenario(
     """
     minutes = _check_int("minutes", config.minutes, 1, MAX_MINUTES)
     _check_int("peak_viewers", config.peak_viewers, 1, MAX_PEAK_VIEWERS)
-    _check_int("seed", config.seed, 0, 2**63 - 1)
+    seeds = seed_streams(_check_int("seed", config.seed, 0, 2**63 - 1))
     _check_id("room_id", config.room_id)
     session_id = _check_id(
         "session_id", f"sim-{config.seed}" if config.session_id is None else config.session_id
     )
     if not isinstance(config.start, datetime) or config.start.utcoffset() is None:
-        raise _fail("start", config.start, "expected a timezone-aware datetime")
+        _reject("start", config.start, "expected a timezone-aware datetime")
     _check_lift("discount_lift", config.discount_lift)
 
     peak_window = (
-        default_peak_window(minutes) if config.peak_window is None else tuple(config.peak_window)
+        default_peak_window(minutes)
+        if config.peak_window is None
+        else _check_peak_window(config.peak_window, minutes)
     )
-    if (
-        len(peak_window) != 2
-        or not all(isinstance(m, int) and not isinstance(m, bool) for m in peak_window)
-        or not 0 <= peak_window[0] < peak_window[1] <= minutes
-    ):
-        raise _fail(
-            "peak_window",
-            config.peak_window,
-            f"expected (start_minute, end_minute) with 0 <= start < end <= minutes ({minutes})",
-        )
 
     given_lift = DEFAULT_PERSONA_LIFT if config.persona_lift is None else config.persona_lift
     unknown = sorted(set(given_lift) - set(persona_ids))
     if unknown:
-        raise _fail(
+        _reject(
             "persona_lift",
             dict(given_lift),
             f"unknown persona ids {unknown}; known: {list(persona_ids)}",
@@ -138,11 +166,12 @@ def resolve_scenario(
         for persona_id in persona_ids
     }
 
-    hot_product_id = (
-        default_hot_product_id if config.hot_product_id is None else config.hot_product_id
-    )
+    if config.hot_product_id is None:
+        hot_product_id = product_ids[int(generator(seeds.hot_product).integers(len(product_ids)))]
+    else:
+        hot_product_id = config.hot_product_id
     if hot_product_id not in product_ids:
-        raise _fail("hot_product_id", config.hot_product_id, f"expected one of {list(product_ids)}")
+        _reject("hot_product_id", config.hot_product_id, f"expected one of {list(product_ids)}")
     return Scenario(
         config=config,
         session_id=session_id,
@@ -150,4 +179,5 @@ def resolve_scenario(
         peak_window=(peak_window[0], peak_window[1]),
         persona_lift=MappingProxyType(persona_lift),
         hot_product_id=hot_product_id,
+        seeds=seeds,
     )

@@ -57,7 +57,7 @@ class HostPlan:
     persona_by_second: IntArray
     pinned_by_second: IntArray
     promo_by_second: IntArray  # index into ``promos``, or -1
-    price_by_second: IntArray  # (seconds, products): what one unit costs at that second
+    paid_price_by_second: IntArray  # (seconds, products): what one unit costs an order then
     promos: tuple[Promo, ...]
     persona_segments: tuple[PersonaSegment, ...]
     actions: Mapping[int, tuple[HostAction, ...]]  # by second, in the order they happen
@@ -69,7 +69,7 @@ def discounted_price_minor(price_minor: int, discount_pct: int, floor_price_mino
 
 
 def _segment_lengths(seconds: int, low: float, high: float, rng: np.random.Generator) -> list[int]:
-    """Random segment lengths that tile ``seconds``; no sliver shorter than ``low / 2`` at the end."""
+    """Random lengths that tile ``seconds``, with no sliver under ``low / 2`` at the end."""
     lengths: list[int] = []
     remaining = seconds
     while remaining > 0:
@@ -168,7 +168,7 @@ def plan_host(
         persona_by_second=persona_by_second,
         pinned_by_second=pinned_by_second,
         promo_by_second=promo_by_second,
-        price_by_second=_with_discounts(price_by_second, promos, specs),
+        paid_price_by_second=_with_discounts(price_by_second, promos, specs),
         promos=tuple(promos),
         persona_segments=segments,
         actions={second: tuple(found) for second, found in actions.items()},

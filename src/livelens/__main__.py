@@ -1,0 +1,5 @@
+"""``python -m livelens`` runs the command line."""
+
+from livelens.cli import main
+
+main()

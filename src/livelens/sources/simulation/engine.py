@@ -1,0 +1,388 @@
+"""The simulation proper: one second at a time, from the room's state to typed events.
+
+Each second the host acts (from the plan), leavers leave, funnel steps that are due happen, the
+present viewers act, newcomers arrive and, every fifth second, the room reports its concurrency.
+How many viewers do each thing is a Poisson draw on the number present and who does it is a
+uniform draw of positions, all vectorised; the second's rows are then put in time order and turned
+into Structs in one tight loop, which is where the time goes.
+
+A newcomer acts from the second after their join and a leaver's last act is in the second before
+their leave, so every viewer event lies strictly between that viewer's join and leave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from livelens.events.reference import Persona
+from livelens.events.schema import Event
+from livelens.sources.simulation.audience import Audience
+from livelens.sources.simulation.catalog import ProductSpec
+from livelens.sources.simulation.comments import CONCERNS, CommentBank
+from livelens.sources.simulation.config import Scenario
+from livelens.sources.simulation.factories import GIFTS, Factory, make_factories
+from livelens.sources.simulation.funnel import FunnelQueue, Stage, Steps
+from livelens.sources.simulation.rows import (
+    CART,
+    CLICK,
+    COMMENT,
+    FOLLOW,
+    GIFT,
+    IMPRESSION,
+    JOIN,
+    KIND_TYPES,
+    LEAVE,
+    LIKE,
+    ORDER,
+    REFUND,
+    SHARE,
+    SecondRows,
+)
+from livelens.sources.simulation.schedule import HostPlan
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+ONLINE_EVERY_S: Final = 5
+# Actions per present viewer per minute outside the peak window and promos.
+COMMENTS_PER_MIN: Final = 0.05
+LIKE_BATCHES_PER_MIN: Final = 0.2
+GIFTS_PER_MIN: Final = 0.005
+FOLLOWS_PER_MIN: Final = 0.01
+SHARES_PER_MIN: Final = 0.004
+IMPRESSIONS_PER_MIN: Final = 1.0
+PEAK_INTERACTION_BOOST: Final = 3.0  # comments and likes per viewer inside the peak window
+PROMO_COMMENT_BOOST: Final = 1.3
+PINNED_SHARE_OF_COMMENTS: Final = 0.7
+PINNED_IMPRESSION_WEIGHT: Final = 3.0  # the pinned product's card vs. any other product's
+BASE_CLICK_THROUGH: Final = 0.04  # per impression, times the product's appeal
+PROMO_CLICK_BOOST: Final = 1.5
+BASE_CART_RATE: Final = 0.3  # per click; times sqrt(lift), as is the order rate per cart
+BASE_ORDER_RATE: Final = 0.5
+MAX_STEP_RATE: Final = 0.9
+REFUND_SHARE: Final = 0.04
+# Delays, in whole seconds, from one funnel step to the next: [low, high).
+CLICK_DELAY_S: Final = (1, 9)
+CART_DELAY_S: Final = (3, 31)
+ORDER_DELAY_S: Final = (5, 46)
+REFUND_DELAY_S: Final = (120, 901)
+ORDER_QUANTITIES: Final = np.array([1, 2, 3])
+ORDER_QUANTITY_SHARE: Final = np.array([0.8, 0.15, 0.05])
+LIKE_BATCH_P: Final = 0.12  # geometric: about 8 taps a batch
+GIFT_SHARE: Final = np.array([0.45, 0.25, 0.15, 0.1, 0.04, 0.01])
+_MILLISECONDS: Final = tuple(timedelta(milliseconds=ms) for ms in range(1000))
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """Everything a run reads and never changes: the plan and the per-second rates it implies."""
+
+    scenario: Scenario
+    specs: tuple[ProductSpec, ...]
+    personas: tuple[Persona, ...]
+    plan: HostPlan
+    bank: CommentBank
+    target: FloatArray  # concurrency the audience is steered towards, per second
+    in_peak: npt.NDArray[np.bool_]
+    comment_rate: FloatArray  # per present viewer per second
+    like_rate: FloatArray
+    impression_rate: FloatArray  # per present viewer per second
+    click_through: FloatArray  # (seconds, products)
+    cart_rate: FloatArray
+    order_rate: FloatArray
+
+
+def build_world(
+    scenario: Scenario,
+    specs: tuple[ProductSpec, ...],
+    personas: tuple[Persona, ...],
+    plan: HostPlan,
+    bank: CommentBank,
+    target: FloatArray,
+    appeal: FloatArray,
+) -> World:
+    seconds = scenario.seconds
+    t = np.arange(seconds)
+    start_min, end_min = scenario.peak_window
+    in_peak = (t >= start_min * 60) & (t < end_min * 60)
+    promo_active = plan.promo_by_second >= 0
+    interaction = np.where(in_peak, PEAK_INTERACTION_BOOST, 1.0)
+
+    lift_of_persona = np.array([scenario.persona_lift[p.persona_id] for p in personas])
+    lift = np.repeat(lift_of_persona[plan.persona_by_second][:, None], len(specs), axis=1)
+    click_through = np.repeat((BASE_CLICK_THROUGH * appeal)[None, :], seconds, axis=0)
+    for promo in plan.promos:
+        window = slice(promo.start_s, promo.end_s)
+        lift[window, promo.product_index] *= scenario.config.discount_lift
+        click_through[window, promo.product_index] *= PROMO_CLICK_BOOST
+    click_through = np.minimum(click_through, MAX_STEP_RATE)
+    step_lift = np.sqrt(lift)
+    return World(
+        scenario=scenario,
+        specs=specs,
+        personas=personas,
+        plan=plan,
+        bank=bank,
+        target=target,
+        in_peak=in_peak,
+        comment_rate=COMMENTS_PER_MIN
+        / 60
+        * interaction
+        * np.where(promo_active, PROMO_COMMENT_BOOST, 1.0),
+        like_rate=LIKE_BATCHES_PER_MIN / 60 * interaction,
+        impression_rate=_impression_rate(plan.pinned_by_second, click_through),
+        click_through=click_through,
+        cart_rate=np.minimum(BASE_CART_RATE * step_lift, MAX_STEP_RATE),
+        order_rate=np.minimum(BASE_ORDER_RATE * step_lift, MAX_STEP_RATE),
+    )
+
+
+class SessionRun:
+    """One pass over a session. Iterate :meth:`batches`; the tallies cover what was produced."""
+
+    def __init__(self, world: World, rng: np.random.Generator) -> None:
+        self._world = world
+        self._rng = rng
+        self._audience = Audience(world.scenario.seconds, rng)
+        self._queue = FunnelQueue()
+        self._next_event = 0
+        self._next_order = 0
+        self._texts: list[str] = []
+        self._kind_counts = np.zeros(len(KIND_TYPES), dtype=np.int64)
+        self._concern_counts = np.zeros(len(CONCERNS), dtype=np.int64)
+        self.max_online = 0
+        self.orders = 0
+        self.gmv_minor = 0
+        self._factories = self._make_factories()
+
+    def event_counts(self) -> dict[str, int]:
+        return {
+            KIND_TYPES[kind]: int(count)
+            for kind, count in enumerate(self._kind_counts.tolist())
+            if count
+        }
+
+    def concern_counts(self) -> dict[str, int]:
+        return {concern: int(n) for concern, n in zip(CONCERNS, self._concern_counts, strict=True)}
+
+    def batches(self) -> Iterator[list[Event]]:
+        """The session's events, one list per simulated second with any events, in time order."""
+        start = self._world.scenario.config.start
+        for second in range(self._world.scenario.seconds):
+            rows = self._simulate_second(second)
+            if len(rows):
+                yield self._materialise(rows, start + timedelta(seconds=second))
+
+    def _simulate_second(self, t: int) -> SecondRows:
+        world, audience = self._world, self._audience
+        rows = SecondRows(self._rng)
+        for action in world.plan.actions.get(t, ()):
+            rows.add_host_action(action)
+        departed = audience.depart(t)
+        rows.add(LEAVE, len(departed), viewer=departed)
+        self._advance_funnel(t, rows)
+        if audience.count:
+            self._act(t, rows)
+        arrivals = audience.arrivals_due(t, len(departed), float(world.target[t]))
+        viewers, sources = audience.admit(t, arrivals)
+        rows.add(JOIN, arrivals, viewer=viewers, a=sources)
+        if t % ONLINE_EVERY_S == 0:
+            rows.add_online_count(audience.count)
+            self.max_online = max(self.max_online, audience.count)
+        return rows
+
+    def _advance_funnel(self, t: int, rows: SecondRows) -> None:
+        due = self._queue.pop(t)
+        if (clicks := due.get("click")) is not None:
+            self._click(t, clicks, rows)
+        if (carts := due.get("cart")) is not None:
+            self._add_to_cart(t, carts, rows)
+        if (orders := due.get("order")) is not None:
+            self._pay(t, orders, rows)
+        if (refunds := due.get("refund")) is not None:
+            rows.add(REFUND, len(refunds), a=refunds.order_number, c=refunds.amount_minor)
+
+    def _click(self, t: int, clicks: Steps, rows: SecondRows) -> None:
+        rows.add(CLICK, len(clicks), viewer=clicks.viewer, product=clicks.product)
+        rate = self._world.cart_rate[t, clicks.product]
+        carting = clicks.take(np.flatnonzero(self._rng.random(len(clicks)) < rate))
+        quantity = self._rng.choice(ORDER_QUANTITIES, size=len(carting), p=ORDER_QUANTITY_SHARE)
+        steps = Steps.of(carting.viewer, carting.product, carting.leave_s, quantity=quantity)
+        self._follow_up("cart", t, CART_DELAY_S, steps)
+
+    def _add_to_cart(self, t: int, carts: Steps, rows: SecondRows) -> None:
+        rows.add(CART, len(carts), viewer=carts.viewer, product=carts.product, a=carts.quantity)
+        rate = self._world.order_rate[t, carts.product]
+        buying = carts.take(np.flatnonzero(self._rng.random(len(carts)) < rate))
+        self._follow_up("order", t, ORDER_DELAY_S, buying)
+
+    def _pay(self, t: int, orders: Steps, rows: SecondRows) -> None:
+        count = len(orders)
+        numbers = np.arange(self._next_order, self._next_order + count, dtype=np.int64)
+        self._next_order += count
+        amount = self._world.plan.paid_price_by_second[t, orders.product] * orders.quantity
+        rows.add(
+            ORDER,
+            count,
+            viewer=orders.viewer,
+            product=orders.product,
+            a=numbers,
+            b=orders.quantity,
+            c=amount,
+        )
+        self.orders += count
+        self.gmv_minor += int(amount.sum())
+        refunded = np.flatnonzero(self._rng.random(count) < REFUND_SHARE)
+        due = t + self._rng.integers(*REFUND_DELAY_S, size=len(refunded))
+        refunded, due = (
+            refunded[due < self._world.scenario.seconds],
+            due[due < self._world.scenario.seconds],
+        )
+        steps = Steps.of(
+            orders.viewer[refunded],
+            orders.product[refunded],
+            orders.leave_s[refunded],
+            order_number=numbers[refunded],
+            amount_minor=amount[refunded],
+        )
+        self._queue.schedule("refund", due, steps)
+
+    def _follow_up(self, stage: Stage, t: int, delay_s: tuple[int, int], steps: Steps) -> None:
+        """Schedule the next step for those who will still be present when it falls due."""
+        due = t + self._rng.integers(*delay_s, size=len(steps))
+        keep = np.flatnonzero(due < steps.leave_s)
+        self._queue.schedule(stage, due[keep], steps.take(keep))
+
+    def _act(self, t: int, rows: SecondRows) -> None:
+        world, rng, audience = self._world, self._rng, self._audience
+        n = audience.count
+        pinned = int(world.plan.pinned_by_second[t])
+        products = len(world.specs)
+
+        k = int(rng.poisson(world.comment_rate[t] * n))
+        if k:
+            concerns = rng.choice(
+                len(CONCERNS),
+                size=k,
+                p=world.bank.weights(world.plan.promo_by_second[t] >= 0, bool(world.in_peak[t])),
+            )
+            about = _products_near(rng, pinned, products, k, PINNED_SHARE_OF_COMMENTS)
+            self._texts = world.bank.draw(concerns, about, rng.integers(0, 2**31, size=k))
+            self._concern_counts += np.bincount(concerns, minlength=len(CONCERNS))
+            rows.add(
+                COMMENT, k, viewer=audience.viewer[audience.pick(k)], a=np.arange(k, dtype=np.int64)
+            )
+
+        k = int(rng.poisson(world.like_rate[t] * n))
+        if k:
+            taps = np.minimum(rng.geometric(LIKE_BATCH_P, size=k), 300)
+            rows.add(LIKE, k, viewer=audience.viewer[audience.pick(k)], a=taps)
+
+        k = int(rng.poisson(GIFTS_PER_MIN / 60 * n))
+        if k:
+            gift = rng.choice(len(GIFTS), size=k, p=GIFT_SHARE)
+            quantity = np.minimum(rng.geometric(0.6, size=k), 99)
+            unit = np.array([price for _, price in GIFTS])[gift]
+            rows.add(
+                GIFT,
+                k,
+                viewer=audience.viewer[audience.pick(k)],
+                a=gift,
+                b=quantity,
+                c=unit * quantity,
+            )
+
+        k = int(rng.poisson(FOLLOWS_PER_MIN / 60 * n))
+        if k:
+            followers = audience.first_follows(audience.pick(k))
+            rows.add(FOLLOW, len(followers), viewer=followers)
+
+        k = int(rng.poisson(SHARES_PER_MIN / 60 * n))
+        if k:
+            rows.add(SHARE, k, viewer=audience.viewer[audience.pick(k)])
+
+        k = int(rng.poisson(world.impression_rate[t] * n))
+        if k:
+            shown = _products_near(rng, pinned, products, k, _pinned_impression_share(products))
+            positions = audience.pick(k)
+            viewers = audience.viewer[positions]
+            rows.add(IMPRESSION, k, viewer=viewers, product=shown)
+            clicked = np.flatnonzero(rng.random(k) < world.click_through[t, shown])
+            self._follow_up(
+                "click",
+                t,
+                CLICK_DELAY_S,
+                Steps.of(viewers[clicked], shown[clicked], audience.leave_s[positions[clicked]]),
+            )
+
+    def _materialise(self, rows: SecondRows, second_ts: datetime) -> list[Event]:
+        kinds, viewer, product, a, b, c, ms = rows.in_time_order()
+        self._kind_counts += np.bincount(kinds, minlength=len(KIND_TYPES))
+        factories = self._factories
+        prefix = f"{self._world.scenario.session_id}-"
+        number = self._next_event
+        events: list[Event] = []
+        append = events.append
+        for kind, v, p, x, y, z, offset in zip(
+            kinds.tolist(),
+            viewer.tolist(),
+            product.tolist(),
+            a.tolist(),
+            b.tolist(),
+            c.tolist(),
+            ms.tolist(),
+            strict=True,
+        ):
+            append(
+                factories[kind](
+                    second_ts + _MILLISECONDS[offset], f"{prefix}{number:09d}", v, p, x, y, z
+                )
+            )
+            number += 1
+        self._next_event = number
+        return events
+
+    def _make_factories(self) -> tuple[Factory, ...]:
+        world = self._world
+        return make_factories(
+            room_id=world.scenario.config.room_id,
+            session_id=world.scenario.session_id,
+            product_ids=[spec.product.product_id for spec in world.specs],
+            persona_ids=[persona.persona_id for persona in world.personas],
+            promos=world.plan.promos,
+            comment_texts=lambda: self._texts,
+        )
+
+
+def _pinned_impression_share(products: int) -> float:
+    return PINNED_IMPRESSION_WEIGHT / (PINNED_IMPRESSION_WEIGHT + products - 1)
+
+
+def _impression_rate(pinned_by_second: IntArray, click_through: FloatArray) -> FloatArray:
+    """Impressions per viewer-second, set so that clicks per viewer-second stay constant.
+
+    A viewer's attention is the budget: while an appealing product is pinned they click it more
+    and look at fewer other cards. Without this, whichever persona happened to host while the
+    hot product was pinned would look like the better seller.
+    """
+    seconds, products = click_through.shape
+    share = np.full((seconds, products), (1 - _pinned_impression_share(products)) / (products - 1))
+    share[np.arange(seconds), pinned_by_second] = _pinned_impression_share(products)
+    clicks_per_impression = (share * click_through).sum(axis=1)
+    mean = float(clicks_per_impression.mean())
+    return np.asarray(IMPRESSIONS_PER_MIN / 60 * mean / clicks_per_impression, dtype=np.float64)
+
+
+def _products_near(
+    rng: np.random.Generator, pinned: int, products: int, k: int, pinned_share: float
+) -> IntArray:
+    """Products for ``k`` actions: the pinned one with ``pinned_share``, else any other."""
+    other = rng.integers(0, products - 1, size=k)
+    other += other >= pinned
+    return np.where(rng.random(k) < pinned_share, pinned, other)

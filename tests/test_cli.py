@@ -1,0 +1,105 @@
+"""The command line: one line per command in --help, one-line errors, the pinned --json shape."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from livelens.cli import EXIT_QUARANTINED, cli
+from livelens.testing import event_record, jsonl
+
+COMMANDS = ("demo", "export", "ingest", "quarantine", "sessions", "simulate")
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "livelens", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_help_lists_every_command_on_one_line() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    listed = result.output.split("Commands:\n", 1)[1].splitlines()
+    assert [line.split()[0] for line in listed if line.strip()] == list(COMMANDS)
+    assert all(not line.rstrip().endswith("...") for line in listed)
+
+
+def test_ingest_json_summary_is_one_object(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(jsonl([event_record("comment"), event_record("like")]) + b"{oops\n")
+    result = CliRunner().invoke(
+        cli, ["ingest", str(path), "--db", str(tmp_path / "s.duckdb"), "--json"]
+    )
+    assert result.exit_code == EXIT_QUARANTINED
+    assert json.loads(result.stdout) == {
+        "accepted": 2,
+        "duplicates": 0,
+        "quarantined": {"malformed_json": 1},
+    }
+
+
+def test_clean_ingest_exits_zero_and_reingest_counts_duplicates(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(jsonl([event_record("comment"), event_record("like")]))
+    args = ["ingest", str(path), "--db", str(tmp_path / "s.duckdb"), "--json"]
+    first = CliRunner().invoke(cli, args)
+    second = CliRunner().invoke(cli, args)
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert json.loads(second.stdout) == {"accepted": 0, "duplicates": 2, "quarantined": {}}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "missing.jsonl", "--db", "{tmp}/s.duckdb"], "missing.jsonl does not exist"),
+        (["ingest", "{tmp}/events.txt", "--db", "{tmp}/s.duckdb"], "pass --format"),
+        (
+            ["ingest", "{tmp}/events.jsonl", "--db", "{tmp}/s.duckdb", "--catalog", "{tmp}/no.json"],
+            "catalog file",
+        ),
+        (
+            ["ingest", "{tmp}/events.jsonl", "--db", "{tmp}/s.duckdb", "--workspace", "../x"],
+            "workspace name",
+        ),
+    ],
+)
+def test_errors_are_one_line_without_traceback(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "events.txt").write_text("x")
+    (tmp_path / "events.jsonl").write_bytes(jsonl([event_record("like")]))
+    result = _run(*(a.format(tmp=tmp_path) for a in args))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("livelens: error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = _run("--debug", "ingest", "missing.jsonl", "--db", str(tmp_path / "s.duckdb"))
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr
+
+
+def test_sessions_and_export(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(jsonl([event_record("comment"), event_record("like")]))
+    db = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", str(path), "--db", db]).exit_code == 0
+    listed = runner.invoke(cli, ["sessions", "--db", db, "--json"])
+    (session,) = json.loads(listed.stdout)
+    assert session["session_id"] == "session-1"
+    assert session["by_type"] == {"comment": 1, "like": 1}
+    out = tmp_path / "out.parquet"
+    exported = runner.invoke(cli, ["export", "--db", db, "--out", str(out)])
+    assert exported.exit_code == 0
+    assert "wrote 2 events" in exported.stdout
+    assert out.stat().st_size > 0

@@ -60,7 +60,14 @@ def test_clean_ingest_exits_zero_and_reingest_counts_duplicates(tmp_path: Path) 
         (["ingest", "missing.jsonl", "--db", "{tmp}/s.duckdb"], "missing.jsonl does not exist"),
         (["ingest", "{tmp}/events.txt", "--db", "{tmp}/s.duckdb"], "pass --format"),
         (
-            ["ingest", "{tmp}/events.jsonl", "--db", "{tmp}/s.duckdb", "--catalog", "{tmp}/no.json"],
+            [
+                "ingest",
+                "{tmp}/events.jsonl",
+                "--db",
+                "{tmp}/s.duckdb",
+                "--catalog",
+                "{tmp}/no.json",
+            ],
             "catalog file",
         ),
         (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,9 @@ from livelens.settings import data_dir, load_settings
 from livelens.sources.base import Source, SourceBatch
 from livelens.sources.bilibili_tidy import read_bilibili_tidy
 from livelens.sources.bilibili_xml import read_bilibili_xml
-from livelens.sources.jsonl import MAX_LINE_BYTES, JsonLinesFile
+from livelens.information.ticker import MinuteSummary, MinuteTicker
+from livelens.runner import BatchUpdate, LiveRunner
+from livelens.sources.jsonl import MAX_LINE_BYTES, FilePosition, JsonLinesFile, JsonLinesTail
 from livelens.sources.tabular import CsvFile, ParquetFile
 from livelens.store.duckdb import DuckDBStore
 
@@ -287,6 +289,93 @@ def analyze_command(db: Path, session_id: str, fmt: str) -> None:
         click.echo(msgspec.json.encode(analysis).decode())
     else:
         click.echo(_render_analysis(analysis))
+
+
+def _render_minute(summary: MinuteSummary) -> str:
+    reported = f" (平台 {summary.online_reported:,})" if summary.online_reported else ""
+    return (
+        f"[{summary.session_id}] {summary.starts_at:%H:%M}Z 第{summary.minute}分钟  "
+        f"在线 {summary.online:,}{reported}  进 {summary.entries:,} 出 {summary.exits:,}  "
+        f"评论 {summary.comments:,}  点赞 {summary.likes:,}  点击 {summary.clicks:,}  "
+        f"订单 {summary.orders:,}  GMV ¥{summary.gmv_minor / 100:,.2f}"
+    )
+
+
+@cli.command("run", short_help="Consume a file or the simulator live, with checkpoints.")
+@click.option("--source", required=True, help="A JSON Lines file to follow, or 'simulator'.")
+@DB_OPTION
+@click.option("--speed", type=float, default=1.0, show_default=True, help="Simulator pace.")
+@click.option("--minutes", type=click.IntRange(min=1), default=60, show_default=True)
+@click.option("--peak-viewers", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--idle-timeout",
+    type=float,
+    default=None,
+    help="Stop following a file after this many seconds without new lines (default: never).",
+)
+@click.option("--name", default="live", show_default=True, help="Checkpoint name.")
+@click.option("--fresh", is_flag=True, help="Ignore an existing checkpoint.")
+@WORKSPACE_OPTION
+def run_command(
+    source: str,
+    db: Path,
+    speed: float,
+    minutes: int,
+    peak_viewers: int,
+    seed: int,
+    idle_timeout: float | None,
+    name: str,
+    fresh: bool,
+    workspace: str,
+) -> None:
+    """Consume events continuously and print each minute as it closes.
+
+    Follows a growing JSON Lines file (like tail -f), or runs the simulator in real time
+    (--speed 10: ten times faster). The engine state is checkpointed into the store with the
+    source position; a restart continues from there unless --fresh is given.
+    """
+    settings = load_settings(workspace)
+    pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_path))
+    with DuckDBStore(db) as store:
+        runner = LiveRunner(store, pseudonymiser, name=name, clock=lambda: datetime.now(UTC))
+        position = None if fresh else runner.resume()
+        if source == "simulator":
+            from livelens.sources.simulator import SimulationConfig
+            from livelens.sources.paced import PacedSimulator
+
+            config = SimulationConfig(
+                minutes=minutes,
+                peak_viewers=peak_viewers,
+                seed=seed,
+                reviews_path=_default_reviews(),
+            )
+            batches: Iterable[SourceBatch] = PacedSimulator(config, speed, position)
+        else:
+            start = FilePosition.decode(position) if position else None
+            batches = JsonLinesTail(Path(source), start=start, idle_timeout_s=idle_timeout)
+        if position:
+            click.echo(f"resuming {name} from {position}")
+        ticker = MinuteTicker()
+
+        def show(update: BatchUpdate) -> None:
+            for summary in ticker.closed(update.engine, update.sessions):
+                click.echo(_render_minute(summary))
+
+        try:
+            report = runner.run(batches, show)
+        except KeyboardInterrupt:
+            click.echo("stopped; state saved at the last checkpoint", err=True)
+            return
+        for summary in ticker.remaining(runner.engine):
+            click.echo(_render_minute(summary))
+    latencies = sorted(report.latencies_s) or [0.0]
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    click.echo(
+        f"done: {report.batches:,} batches, {report.accepted:,} events stored, "
+        f"{report.duplicates:,} duplicates, {report.quarantined:,} quarantined, "
+        f"{report.checkpoints} checkpoints, batch latency p99 {p99 * 1000:.0f} ms"
+    )
 
 
 def _default_reviews() -> Path | None:

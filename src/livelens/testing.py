@@ -104,7 +104,7 @@ def random_session_records(
     """
     import random
 
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     span_ms = minutes * 60_000
     start_ms = int(T0.timestamp() * 1000)
     records: list[dict[str, Any]] = []

@@ -35,7 +35,7 @@ class ViewerSnapshot(msgspec.Struct, kw_only=True):
 
 
 class ViewerSessions:
-    """Presence and watch time per viewer; per-minute ``entries``, ``exits`` and online ``delta``."""
+    """Presence and watch time per viewer; per-minute entries, exits and online delta."""
 
     def __init__(self, timeout_us: int) -> None:
         self.timeout_us = timeout_us
@@ -147,7 +147,7 @@ class ViewerSessions:
         counts[minute] = counts.get(minute, 0) + by
 
     def series(self, name: str, first_minute: int, minutes: int) -> list[int]:
-        """Per-minute ``entries``, ``exits`` or ``delta`` for epoch minutes from ``first_minute``."""
+        """Per-minute entries, exits or delta for epoch minutes from ``first_minute``."""
         counts = self.per_minute[name]
         return [counts.get(first_minute + i, 0) for i in range(minutes)]
 

@@ -15,7 +15,9 @@ import msgspec
 class MinuteSeries(msgspec.Struct, kw_only=True):
     """Per-minute counts; every list has ``minutes`` entries."""
 
-    online: list[int]  # viewers present at the end of the minute (joins − leaves, sessions timed out)
+    online: list[
+        int
+    ]  # viewers present at the end of the minute (joins − leaves, sessions timed out)
     online_reported: list[int | None]  # the platform's highest online.count in the minute
     entries: list[int]
     exits: list[int]

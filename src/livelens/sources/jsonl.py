@@ -151,12 +151,16 @@ class JsonLinesFile:
     path: Path
     max_line_bytes: int = MAX_LINE_BYTES
     start: FilePosition | None = None
+    block_bytes: int = READ_BYTES
 
     def __iter__(self) -> Iterator[SourceBatch]:
         with self.path.open("rb") as handle:
             if self.start is not None:
                 handle.seek(self.start.offset)
-            for block in _read_blocks(handle, self.max_line_bytes, start=self.start):
+            blocks = _read_blocks(
+                handle, self.max_line_bytes, start=self.start, read_bytes=self.block_bytes
+            )
+            for block in blocks:
                 yield _decode(str(self.path), block, self.max_line_bytes)
 
 

@@ -168,9 +168,7 @@ class DuckDBStore:
         )
 
     def load_checkpoint(self, name: str) -> tuple[str, bytes] | None:
-        rows = self._exec(
-            "SELECT position, state FROM engine_checkpoints WHERE name = ?", [name]
-        )
+        rows = self._exec("SELECT position, state FROM engine_checkpoints WHERE name = ?", [name])
         return (rows[0][0], bytes(rows[0][1])) if rows else None
 
     def append_quarantine(self, rejections: Sequence[Rejection], at: datetime) -> None:

@@ -21,7 +21,10 @@ from livelens.events.reference import FaqEntry, Persona, Product
 # Stock is sized so that no product sells out: a sell-out would cap the hot product's orders
 # and blur the ground truth that detectors are tested against.
 _VIEWERS_PER_STOCK_UNIT: Final = 2_000
-HOT_PRODUCT_MARGIN: Final = 2.0
+# How far the hot product's expected clicks and expected GMV lead the next product's. GMV needs
+# the wider lead: price cuts, promos and pins fall unevenly on products within one session.
+HOT_CLICK_MARGIN: Final = 2.0
+HOT_GMV_MARGIN: Final = 3.0
 
 PERSONAS: Final[tuple[Persona, ...]] = (
     Persona(
@@ -239,14 +242,15 @@ def click_appeal(specs: tuple[ProductSpec, ...], hot_index: int) -> npt.NDArray[
     """Relative click-through per product, with the hot product lifted above every other.
 
     The hot product must win on clicks and on GMV, so its appeal beats the best other product's
-    appeal and the best other product's appeal × price, each by ``HOT_PRODUCT_MARGIN``.
+    appeal by ``HOT_CLICK_MARGIN`` and the best other product's appeal × price by
+    ``HOT_GMV_MARGIN``.
     """
     appeal = np.array([spec.appeal for spec in specs], dtype=np.float64)
     price = np.array([spec.product.list_price_minor for spec in specs], dtype=np.float64)
     others = np.arange(len(specs)) != hot_index
     appeal[hot_index] = max(
         appeal[hot_index],
-        HOT_PRODUCT_MARGIN * float(appeal[others].max()),
-        HOT_PRODUCT_MARGIN * float((appeal * price)[others].max()) / float(price[hot_index]),
+        HOT_CLICK_MARGIN * float(appeal[others].max()),
+        HOT_GMV_MARGIN * float((appeal * price)[others].max()) / float(price[hot_index]),
     )
     return appeal

@@ -1,6 +1,6 @@
 """The docs stay true: docs/cli.md is the --help of every command (sqlite-utils' test_docs idea).
 
-Regenerate after changing the CLI with ``LIVELENS_UPDATE_DOCS=1 .venv/bin/pytest tests/test_docs.py``.
+Regenerate after changing the CLI: ``LIVELENS_UPDATE_DOCS=1 .venv/bin/pytest tests/test_docs.py``.
 """
 
 from __future__ import annotations

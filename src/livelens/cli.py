@@ -21,13 +21,13 @@ from livelens import __version__
 from livelens.errors import InvalidInput, LivelensError
 from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
 from livelens.events.reference import load_reference
+from livelens.information.ticker import MinuteSummary, MinuteTicker
 from livelens.ingest import IngestPolicy, IngestReport, ingest
+from livelens.runner import BatchUpdate, LiveRunner
 from livelens.settings import data_dir, load_settings
 from livelens.sources.base import Source, SourceBatch
 from livelens.sources.bilibili_tidy import read_bilibili_tidy
 from livelens.sources.bilibili_xml import read_bilibili_xml
-from livelens.information.ticker import MinuteSummary, MinuteTicker
-from livelens.runner import BatchUpdate, LiveRunner
 from livelens.sources.jsonl import MAX_LINE_BYTES, FilePosition, JsonLinesFile, JsonLinesTail
 from livelens.sources.tabular import CsvFile, ParquetFile
 from livelens.store.duckdb import DuckDBStore
@@ -341,8 +341,8 @@ def run_command(
         runner = LiveRunner(store, pseudonymiser, name=name, clock=lambda: datetime.now(UTC))
         position = None if fresh else runner.resume()
         if source == "simulator":
-            from livelens.sources.simulator import SimulationConfig
             from livelens.sources.paced import PacedSimulator
+            from livelens.sources.simulator import SimulationConfig
 
             config = SimulationConfig(
                 minutes=minutes,

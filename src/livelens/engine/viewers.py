@@ -9,7 +9,7 @@ arriving after the watermark are applied at once (the correction path) and count
 
 from __future__ import annotations
 
-import heapq
+import bisect
 from typing import Final
 
 import msgspec
@@ -41,7 +41,7 @@ class ViewerSessions:
         self.timeout_us = timeout_us
         self.present: dict[str, int] = {}  # viewer -> join time (µs)
         self.last_seen: dict[str, int] = {}
-        self.pending: list[tuple[int, int, str]] = []  # heap of (ts, JOIN|LEAVE, viewer)
+        self.pending: list[tuple[int, int, str]] = []  # (ts, JOIN|LEAVE, viewer), not yet applied
         # Per epoch minute; dicts, not arrays: joins and leaves are applied one at a time.
         self.per_minute: dict[str, dict[int, int]] = {n: {} for n in ("entries", "exits", "delta")}
         self.watch_us_closed = 0
@@ -67,20 +67,27 @@ class ViewerSessions:
 
     def offer(self, kinds: list[int], viewers: list[str], ts_us: list[int], watermark: int) -> None:
         """Queue joins/leaves; those already behind the watermark are applied now (late)."""
-        for kind, viewer, ts in zip(kinds, viewers, ts_us, strict=True):
-            if ts < watermark:
-                self.late += 1
-                self._apply(ts, kind, viewer)
-                self._late_join = self._late_join or kind == JOIN
-            else:
-                heapq.heappush(self.pending, (ts, kind, viewer))
+        if ts_us and min(ts_us) < watermark:
+            for kind, viewer, ts in zip(kinds, viewers, ts_us, strict=True):
+                if ts < watermark:
+                    self.late += 1
+                    self._apply(ts, kind, viewer)
+                    self._late_join = self._late_join or kind == JOIN
+                else:
+                    self.pending.append((ts, kind, viewer))
+            return
+        self.pending.extend(zip(ts_us, kinds, viewers, strict=True))
 
     def advance(self, watermark: int) -> None:
         """Apply queued joins/leaves up to the watermark, then time out idle viewers."""
         pending = self.pending
-        while pending and pending[0][0] < watermark:
-            ts, kind, viewer = heapq.heappop(pending)
-            self._apply(ts, kind, viewer)
+        if pending:
+            pending.sort()  # nearly sorted already: timsort is close to linear here
+            cut = bisect.bisect_left(pending, (watermark,))
+            apply = self._apply
+            for ts, kind, viewer in pending[:cut]:
+                apply(ts, kind, viewer)
+            del pending[:cut]
         # Timeouts move in whole minutes of watermark, so they do not depend on batch boundaries.
         minute = watermark // MINUTE_US
         if self._checked_minute is None or minute > self._checked_minute or self._late_join:
@@ -89,29 +96,33 @@ class ViewerSessions:
 
     def flush(self) -> None:
         """Apply everything queued (end of input: nothing later can arrive)."""
-        while self.pending:
-            ts, kind, viewer = heapq.heappop(self.pending)
+        self.pending.sort()
+        for ts, kind, viewer in self.pending:
             self._apply(ts, kind, viewer)
+        self.pending.clear()
 
     def _apply(self, ts: int, kind: int, viewer: str) -> None:
         minute = ts // MINUTE_US
+        per_minute = self.per_minute
         if ts > self.last_seen.get(viewer, -1):
             self.last_seen[viewer] = ts
         if kind == JOIN:
             if viewer in self.present:
                 return  # a repeated join while present is the same visit
-            self._bump("entries", minute)
-            self._bump("delta", minute)
-            left = self.orphan_leaves.get(viewer)
+            entries, delta = per_minute["entries"], per_minute["delta"]
+            entries[minute] = entries.get(minute, 0) + 1
+            delta[minute] = delta.get(minute, 0) + 1
+            left = self.orphan_leaves.get(viewer) if self.orphan_leaves else None
             if left is not None and left >= ts:  # its leave came first (late join): close now
                 del self.orphan_leaves[viewer]
                 self._close(ts, left, left // MINUTE_US)
             else:
                 self.present[viewer] = ts
             return
-        if viewer in self.timed_out:
+        if self.timed_out and viewer in self.timed_out:
             self._undo_timeout(viewer)  # the real leave replaces the assumed one
-        self._bump("exits", minute)
+        exits = per_minute["exits"]
+        exits[minute] = exits.get(minute, 0) + 1
         joined = self.present.pop(viewer, None)
         if joined is not None:
             self._close(joined, ts, minute)
@@ -179,8 +190,7 @@ class ViewerSessions:
         sessions = cls(snapshot.timeout_us)
         sessions.present = dict(snapshot.present)
         sessions.last_seen = dict(snapshot.last_seen)
-        sessions.pending = [tuple(p) for p in snapshot.pending]  # type: ignore[misc]
-        heapq.heapify(sessions.pending)
+        sessions.pending = [(p[0], p[1], p[2]) for p in snapshot.pending]
         sessions.per_minute = {n: dict(c) for n, c in snapshot.per_minute.items()}
         sessions.watch_us_closed = snapshot.watch_us_closed
         sessions.sessions_closed = snapshot.sessions_closed

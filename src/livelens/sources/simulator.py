@@ -26,7 +26,7 @@ from livelens.sources.simulation.audience import concurrency_target
 from livelens.sources.simulation.catalog import PERSONAS, catalog_specs, click_appeal
 from livelens.sources.simulation.comments import build_comment_bank, load_opinions
 from livelens.sources.simulation.config import SimulationConfig, generator, resolve_scenario
-from livelens.sources.simulation.engine import SessionRun, World, build_world
+from livelens.sources.simulation.engine import SessionRun
 from livelens.sources.simulation.schedule import plan_host
 from livelens.sources.simulation.truth import (
     GroundTruth,
@@ -36,6 +36,7 @@ from livelens.sources.simulation.truth import (
     dump_truth,
     load_truth,
 )
+from livelens.sources.simulation.world import World, build_world
 
 __all__ = [
     "GroundTruth",
@@ -161,6 +162,7 @@ def write_session(config: SimulationConfig, out: Path) -> GroundTruth:
     """Simulate into ``out`` (JSON Lines) plus ``<stem>.truth.json`` and ``<stem>.catalog.json``."""
     session = build_session(config)
     truth_path, catalog_path = session_paths(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     run = session.run()
     with out.open("wb", buffering=_WRITE_BUFFER_BYTES) as handle:
         for batch in run.batches():

@@ -39,7 +39,20 @@ CONCERNS: Final = (
     "complaint",
     "chitchat",
 )
-_BASE_WEIGHT: Final = np.array([10, 8, 7, 7, 5, 6, 4, 7, 4, 12, 5, 25], dtype=np.float64)
+_BASE_WEIGHT: Final = {
+    "price": 10,
+    "discount": 8,
+    "size": 7,
+    "shipping": 7,
+    "stock": 5,
+    "quality": 6,
+    "authenticity": 4,
+    "how_to_buy": 7,
+    "after_sales": 4,
+    "praise": 12,
+    "complaint": 5,
+    "chitchat": 25,
+}
 # During a flash discount viewers ask about the deal, the stock and how to grab it.
 _PROMO_BOOST: Final = {"discount": 2.5, "stock": 2.5, "how_to_buy": 2.0, "price": 1.5}
 _PEAK_BOOST: Final = {"chitchat": 1.5, "praise": 1.5}
@@ -248,9 +261,7 @@ class CommentBank:
 
 
 def _normalised(boosts: dict[str, float]) -> npt.NDArray[np.float64]:
-    weights = _BASE_WEIGHT.copy()
-    for concern, factor in boosts.items():
-        weights[CONCERNS.index(concern)] *= factor
+    weights = np.array([_BASE_WEIGHT[c] * boosts.get(c, 1.0) for c in CONCERNS], dtype=np.float64)
     return np.asarray(weights / weights.sum(), dtype=np.float64)
 
 

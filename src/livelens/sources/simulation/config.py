@@ -154,6 +154,8 @@ def resolve_scenario(
     )
 
     given_lift = DEFAULT_PERSONA_LIFT if config.persona_lift is None else config.persona_lift
+    if not isinstance(given_lift, Mapping):
+        _reject("persona_lift", given_lift, "expected a mapping of persona id to multiplier")
     unknown = sorted(set(given_lift) - set(persona_ids))
     if unknown:
         _reject(

@@ -13,19 +13,15 @@ their leave, so every viewer event lies strictly between that viewer's join and 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
-from livelens.events.reference import Persona
 from livelens.events.schema import Event
 from livelens.sources.simulation.audience import Audience
-from livelens.sources.simulation.catalog import ProductSpec
-from livelens.sources.simulation.comments import CONCERNS, CommentBank
-from livelens.sources.simulation.config import Scenario
+from livelens.sources.simulation.comments import CONCERNS
 from livelens.sources.simulation.factories import GIFTS, Factory, make_factories
 from livelens.sources.simulation.funnel import FunnelQueue, Stage, Steps
 from livelens.sources.simulation.rows import (
@@ -42,30 +38,22 @@ from livelens.sources.simulation.rows import (
     ORDER,
     REFUND,
     SHARE,
+    Columns,
     SecondRows,
 )
-from livelens.sources.simulation.schedule import HostPlan
+from livelens.sources.simulation.world import (
+    FOLLOWS_PER_MIN,
+    GIFTS_PER_MIN,
+    PINNED_SHARE_OF_COMMENTS,
+    SHARES_PER_MIN,
+    World,
+    pinned_impression_share,
+)
 
 IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 ONLINE_EVERY_S: Final = 5
-# Actions per present viewer per minute outside the peak window and promos.
-COMMENTS_PER_MIN: Final = 0.05
-LIKE_BATCHES_PER_MIN: Final = 0.2
-GIFTS_PER_MIN: Final = 0.005
-FOLLOWS_PER_MIN: Final = 0.01
-SHARES_PER_MIN: Final = 0.004
-IMPRESSIONS_PER_MIN: Final = 1.0
-PEAK_INTERACTION_BOOST: Final = 3.0  # comments and likes per viewer inside the peak window
-PROMO_COMMENT_BOOST: Final = 1.3
-PINNED_SHARE_OF_COMMENTS: Final = 0.7
-PINNED_IMPRESSION_WEIGHT: Final = 3.0  # the pinned product's card vs. any other product's
-BASE_CLICK_THROUGH: Final = 0.04  # per impression, times the product's appeal
-PROMO_CLICK_BOOST: Final = 1.5
-BASE_CART_RATE: Final = 0.3  # per click; times sqrt(lift), as is the order rate per cart
-BASE_ORDER_RATE: Final = 0.5
-MAX_STEP_RATE: Final = 0.9
+MAX_BATCH_EVENTS: Final = 16_384
 REFUND_SHARE: Final = 0.04
 # Delays, in whole seconds, from one funnel step to the next: [low, high).
 CLICK_DELAY_S: Final = (1, 9)
@@ -75,72 +63,10 @@ REFUND_DELAY_S: Final = (120, 901)
 ORDER_QUANTITIES: Final = np.array([1, 2, 3])
 ORDER_QUANTITY_SHARE: Final = np.array([0.8, 0.15, 0.05])
 LIKE_BATCH_P: Final = 0.12  # geometric: about 8 taps a batch
-GIFT_SHARE: Final = np.array([0.45, 0.25, 0.15, 0.1, 0.04, 0.01])
+GIFT_QUANTITY_P: Final = 0.6  # geometric: mostly one gift, sometimes a handful
+GIFT_PRICE_MINOR: Final = np.array([price for _, price, _ in GIFTS])
+GIFT_SHARE: Final = np.array([share for _, _, share in GIFTS])
 _MILLISECONDS: Final = tuple(timedelta(milliseconds=ms) for ms in range(1000))
-
-
-@dataclass(frozen=True, slots=True)
-class World:
-    """Everything a run reads and never changes: the plan and the per-second rates it implies."""
-
-    scenario: Scenario
-    specs: tuple[ProductSpec, ...]
-    personas: tuple[Persona, ...]
-    plan: HostPlan
-    bank: CommentBank
-    target: FloatArray  # concurrency the audience is steered towards, per second
-    in_peak: npt.NDArray[np.bool_]
-    comment_rate: FloatArray  # per present viewer per second
-    like_rate: FloatArray
-    impression_rate: FloatArray  # per present viewer per second
-    click_through: FloatArray  # (seconds, products)
-    cart_rate: FloatArray
-    order_rate: FloatArray
-
-
-def build_world(
-    scenario: Scenario,
-    specs: tuple[ProductSpec, ...],
-    personas: tuple[Persona, ...],
-    plan: HostPlan,
-    bank: CommentBank,
-    target: FloatArray,
-    appeal: FloatArray,
-) -> World:
-    seconds = scenario.seconds
-    t = np.arange(seconds)
-    start_min, end_min = scenario.peak_window
-    in_peak = (t >= start_min * 60) & (t < end_min * 60)
-    promo_active = plan.promo_by_second >= 0
-    interaction = np.where(in_peak, PEAK_INTERACTION_BOOST, 1.0)
-
-    lift_of_persona = np.array([scenario.persona_lift[p.persona_id] for p in personas])
-    lift = np.repeat(lift_of_persona[plan.persona_by_second][:, None], len(specs), axis=1)
-    click_through = np.repeat((BASE_CLICK_THROUGH * appeal)[None, :], seconds, axis=0)
-    for promo in plan.promos:
-        window = slice(promo.start_s, promo.end_s)
-        lift[window, promo.product_index] *= scenario.config.discount_lift
-        click_through[window, promo.product_index] *= PROMO_CLICK_BOOST
-    click_through = np.minimum(click_through, MAX_STEP_RATE)
-    step_lift = np.sqrt(lift)
-    return World(
-        scenario=scenario,
-        specs=specs,
-        personas=personas,
-        plan=plan,
-        bank=bank,
-        target=target,
-        in_peak=in_peak,
-        comment_rate=COMMENTS_PER_MIN
-        / 60
-        * interaction
-        * np.where(promo_active, PROMO_COMMENT_BOOST, 1.0),
-        like_rate=LIKE_BATCHES_PER_MIN / 60 * interaction,
-        impression_rate=_impression_rate(plan.pinned_by_second, click_through),
-        click_through=click_through,
-        cart_rate=np.minimum(BASE_CART_RATE * step_lift, MAX_STEP_RATE),
-        order_rate=np.minimum(BASE_ORDER_RATE * step_lift, MAX_STEP_RATE),
-    )
 
 
 class SessionRun:
@@ -160,6 +86,7 @@ class SessionRun:
         self.orders = 0
         self.gmv_minor = 0
         self._factories = self._make_factories()
+        self._event_prefix = f"{world.scenario.session_id}-"
 
     def event_counts(self) -> dict[str, int]:
         return {
@@ -172,12 +99,21 @@ class SessionRun:
         return {concern: int(n) for concern, n in zip(CONCERNS, self._concern_counts, strict=True)}
 
     def batches(self) -> Iterator[list[Event]]:
-        """The session's events, one list per simulated second with any events, in time order."""
+        """The session's events in time order, in lists of at most ``MAX_BATCH_EVENTS``.
+
+        A list never spans two simulated seconds; a busy second (the whole audience leaving when
+        the stream ends) is cut into several lists, so that memory stays bounded.
+        """
         start = self._world.scenario.config.start
         for second in range(self._world.scenario.seconds):
             rows = self._simulate_second(second)
-            if len(rows):
-                yield self._materialise(rows, start + timedelta(seconds=second))
+            if not len(rows):
+                continue
+            second_ts = start + timedelta(seconds=second)
+            columns = rows.in_time_order()
+            for first in range(0, len(rows), MAX_BATCH_EVENTS):
+                part = slice(first, first + MAX_BATCH_EVENTS)
+                yield self._materialise(_slice(columns, part), second_ts)
 
     def _simulate_second(self, t: int) -> SecondRows:
         world, audience = self._world, self._audience
@@ -240,10 +176,8 @@ class SessionRun:
         self.gmv_minor += int(amount.sum())
         refunded = np.flatnonzero(self._rng.random(count) < REFUND_SHARE)
         due = t + self._rng.integers(*REFUND_DELAY_S, size=len(refunded))
-        refunded, due = (
-            refunded[due < self._world.scenario.seconds],
-            due[due < self._world.scenario.seconds],
-        )
+        in_session = due < self._world.scenario.seconds
+        refunded, due = refunded[in_session], due[in_session]
         steps = Steps.of(
             orders.viewer[refunded],
             orders.product[refunded],
@@ -287,8 +221,8 @@ class SessionRun:
         k = int(rng.poisson(GIFTS_PER_MIN / 60 * n))
         if k:
             gift = rng.choice(len(GIFTS), size=k, p=GIFT_SHARE)
-            quantity = np.minimum(rng.geometric(0.6, size=k), 99)
-            unit = np.array([price for _, price in GIFTS])[gift]
+            quantity = np.minimum(rng.geometric(GIFT_QUANTITY_P, size=k), 99)
+            unit = GIFT_PRICE_MINOR[gift]
             rows.add(
                 GIFT,
                 k,
@@ -309,7 +243,7 @@ class SessionRun:
 
         k = int(rng.poisson(world.impression_rate[t] * n))
         if k:
-            shown = _products_near(rng, pinned, products, k, _pinned_impression_share(products))
+            shown = _products_near(rng, pinned, products, k, pinned_impression_share(products))
             positions = audience.pick(k)
             viewers = audience.viewer[positions]
             rows.add(IMPRESSION, k, viewer=viewers, product=shown)
@@ -321,11 +255,11 @@ class SessionRun:
                 Steps.of(viewers[clicked], shown[clicked], audience.leave_s[positions[clicked]]),
             )
 
-    def _materialise(self, rows: SecondRows, second_ts: datetime) -> list[Event]:
-        kinds, viewer, product, a, b, c, ms = rows.in_time_order()
+    def _materialise(self, columns: Columns, second_ts: datetime) -> list[Event]:
+        kinds, viewer, product, a, b, c, ms = columns
         self._kind_counts += np.bincount(kinds, minlength=len(KIND_TYPES))
         factories = self._factories
-        prefix = f"{self._world.scenario.session_id}-"
+        prefix = self._event_prefix
         number = self._next_event
         events: list[Event] = []
         append = events.append
@@ -339,11 +273,8 @@ class SessionRun:
             ms.tolist(),
             strict=True,
         ):
-            append(
-                factories[kind](
-                    second_ts + _MILLISECONDS[offset], f"{prefix}{number:09d}", v, p, x, y, z
-                )
-            )
+            ts = second_ts + _MILLISECONDS[offset]
+            append(factories[kind](ts, f"{prefix}{number:09d}", v, p, x, y, z))
             number += 1
         self._next_event = number
         return events
@@ -360,23 +291,9 @@ class SessionRun:
         )
 
 
-def _pinned_impression_share(products: int) -> float:
-    return PINNED_IMPRESSION_WEIGHT / (PINNED_IMPRESSION_WEIGHT + products - 1)
-
-
-def _impression_rate(pinned_by_second: IntArray, click_through: FloatArray) -> FloatArray:
-    """Impressions per viewer-second, set so that clicks per viewer-second stay constant.
-
-    A viewer's attention is the budget: while an appealing product is pinned they click it more
-    and look at fewer other cards. Without this, whichever persona happened to host while the
-    hot product was pinned would look like the better seller.
-    """
-    seconds, products = click_through.shape
-    share = np.full((seconds, products), (1 - _pinned_impression_share(products)) / (products - 1))
-    share[np.arange(seconds), pinned_by_second] = _pinned_impression_share(products)
-    clicks_per_impression = (share * click_through).sum(axis=1)
-    mean = float(clicks_per_impression.mean())
-    return np.asarray(IMPRESSIONS_PER_MIN / 60 * mean / clicks_per_impression, dtype=np.float64)
+def _slice(columns: Columns, part: slice) -> Columns:
+    kinds, viewer, product, a, b, c, ms = columns
+    return kinds[part], viewer[part], product[part], a[part], b[part], c[part], ms[part]
 
 
 def _products_near(

@@ -37,13 +37,14 @@ from livelens.sources.simulation.audience import TRAFFIC_SOURCES
 from livelens.sources.simulation.schedule import Promo
 
 CURRENCY: Final = "CNY"
+# (name, price in fen, share of gifts sent): cheap gifts are sent most.
 GIFTS: Final = (
-    ("小心心", 10),
-    ("玫瑰", 10),
-    ("棒棒糖", 90),
-    ("加油鸭", 150),
-    ("墨镜", 990),
-    ("跑车", 12_000),
+    ("小心心", 10, 0.45),
+    ("玫瑰", 10, 0.25),
+    ("棒棒糖", 90, 0.15),
+    ("加油鸭", 150, 0.10),
+    ("墨镜", 990, 0.04),
+    ("跑车", 12_000, 0.01),
 )
 
 Factory = Callable[[datetime, str, int, int, int, int, int], Event]

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from livelens.cli import EXIT_QUARANTINED, cli
 from livelens.testing import event_record, jsonl
 
-COMMANDS = ("demo", "export", "ingest", "quarantine", "sessions", "simulate")
+COMMANDS = ("analyze", "demo", "export", "ingest", "quarantine", "run", "sessions", "simulate")
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

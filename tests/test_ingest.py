@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from livelens.events import codec
-from livelens.events.pseudonymise import Pseudonymiser
+from livelens.events.pseudonymise import Pseudonymiser, redact_raw
 from livelens.ingest import IngestPolicy, IngestReport, ingest
 from livelens.sources.jsonl import JsonLinesFile
 from livelens.sources.tabular import CsvFile, ParquetFile
@@ -100,8 +100,9 @@ def test_a_bad_record_is_quarantined_and_costs_no_good_one(
     assert row["reason"] == reason
     assert row["location"] == "line 3"
     assert row["source"] == str(path)
-    expected_raw = bad_line.decode("utf-8", errors="backslashreplace")
+    expected_raw = redact_raw(bad_line.decode("utf-8", errors="backslashreplace"), pseudonymiser)
     assert row["raw"] == expected_raw
+    assert '"u1"' not in row["raw"]  # the raw viewer id never reaches the store
     stored = store.con.execute("SELECT event_id FROM events ORDER BY event_id").fetchall()
     assert [r[0] for r in stored] == [f"good-{i}" for i in range(4)]
 
@@ -310,3 +311,16 @@ def test_sessions_are_summarised(
     assert (by_id["session-1"].events, by_id["session-1"].viewers) == (2, 2)
     span = by_id["session-1"].ended_at - by_id["session-1"].started_at
     assert span.total_seconds() == 1800
+
+
+def test_quarantined_json_keeps_no_raw_identity(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    bad = event_record("cart.add", viewer_id="dy-77881", nickname="李四", quantity=0)
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(jsonl([bad]))
+    _ingest_file(path, store, pseudonymiser)
+    (row,) = store.quarantined()
+    assert "dy-77881" not in row["raw"]
+    assert "李四" not in row["raw"]
+    assert pseudonymiser.pseudonym("douyin", "dy-77881") in row["raw"]

@@ -10,6 +10,7 @@ with its reason, place and raw text; a bad record never costs a good one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
@@ -23,7 +24,7 @@ import pyarrow.compute as pc
 
 from livelens.events.codec import TS_OUT_OF_RANGE, encode_event
 from livelens.events.columns import TS_TYPE, events_to_table_ordered
-from livelens.events.pseudonymise import Pseudonymiser
+from livelens.events.pseudonymise import Pseudonymiser, redact_raw
 from livelens.events.schema import Event
 from livelens.sources.base import Rejection, Source, SourceBatch
 from livelens.store.base import EventStore
@@ -130,6 +131,12 @@ def _prepare(
         column = pa.nulls(table.num_rows, pa.string())
         table = table.set_column(table.schema.get_field_index("nickname"), "nickname", column)
     prepared.table = table
+    prepared.rejections = [
+        dataclasses.replace(
+            r, raw=redact_raw(r.raw, pseudonymiser, keep_nicknames=policy.keep_nicknames)
+        )
+        for r in prepared.rejections
+    ]
     return prepared
 
 

@@ -153,16 +153,24 @@ def assert_well_formed(insights: list[Insight]) -> None:
 
 
 @pytest.mark.parametrize(
-    "columns",
+    ("columns", "leading", "words"),
     [
-        {"comments": planted(40, 160, 60, 20, 35)},
-        {"likes": planted(300, 1500, 60, 20, 35)},
-        {"clicks": planted(60, 240, 60, 20, 35), "comments": planted(40, 120, 60, 20, 35, seed=3)},
+        ({"comments": planted(40, 160, 60, 20, 35)}, "comments", "条评论"),
+        ({"likes": planted(300, 1500, 60, 20, 35)}, "likes", "次点赞"),
+        (
+            {"clicks": planted(60, 240, 60, 20, 35), "comments": planted(40, 120, 60, 20, 35, 3)},
+            "clicks",
+            "次商品点击",
+        ),
     ],
     ids=["comments", "likes", "clicks+comments"],
 )
-def test_peak_window_finds_the_planted_window_exactly(columns: dict[str, list[int]]) -> None:
+def test_peak_window_finds_the_planted_window_exactly(
+    columns: dict[str, list[int]], leading: str, words: str
+) -> None:
     [insight] = detect_peak_window(make_metrics(busy_series(**columns)))
+    assert insight.evidence["leading_component"] == leading
+    assert words in insight.text_zh
     assert (insight.evidence["start_minute"], insight.evidence["end_minute"]) == (20, 35)
     assert insight.evidence["lift"] > 1.3
     assert insight.evidence["interactions_per_minute"] > insight.evidence["session_average"]
@@ -181,6 +189,12 @@ def test_peak_window_at_the_opening_says_so() -> None:
 @pytest.mark.parametrize(("minutes", "width"), [(60, 15), (30, 15), (29, 7), (8, 2), (3, 1)])
 def test_peak_window_width_shrinks_for_short_sessions(minutes: int, width: int) -> None:
     assert window_width(minutes) == width
+
+
+def test_peak_window_is_quiet_on_a_thin_recording() -> None:
+    comments = [0] * 60
+    comments[21] = comments[25] = comments[30] = 2  # six comments in an hour: no peak to speak of
+    assert detect_peak_window(make_metrics(make_series(60, comments=comments))) == []
 
 
 def test_peak_window_is_quiet_on_a_flat_session() -> None:
@@ -243,6 +257,21 @@ def test_retention_drop_merges_adjacent_spike_minutes() -> None:
 @pytest.mark.parametrize("seed", range(5))
 def test_retention_drop_ignores_ordinary_noise(seed: int) -> None:
     assert detect_retention_drop(make_metrics(busy_series(seed=seed))) == []
+
+
+@pytest.mark.parametrize(
+    ("spike", "flagged"), [(300, False), (380, False), (420, True)], ids=["1.5x", "1.9x", "2.1x"]
+)
+def test_retention_drop_needs_twice_the_usual_rate_in_a_big_room(spike: int, flagged: bool) -> None:
+    exits = noisy(200, 60)
+    exits[30] = spike  # far beyond noise at 200 a minute, but only a surge from 2x up
+    series = make_series(60, online=[10_000] * 60, entries=exits, exits=exits)
+    assert bool(detect_retention_drop(make_metrics(series))) is flagged
+
+
+def test_retention_drop_ignores_the_room_emptying_when_the_show_ends() -> None:
+    series = busy_series(online=[1000] * 59 + [0], exits=[*noisy(20, 59), 1000])
+    assert detect_retention_drop(make_metrics(series)) == []
 
 
 def test_retention_drop_ignores_a_spike_in_a_near_empty_room() -> None:

@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 from typing import Final
 
+import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -86,3 +87,37 @@ def load_or_create_key(path: Path) -> bytes:
         msg = f"pseudonymisation key {path} has {len(key)} bytes, expected {KEY_BYTES}; restore it"
         raise ConfigurationError(msg)
     return key
+
+
+_ID_FIELDS: Final = ("viewer_id", "uid", "user_id")
+_NAME_FIELDS: Final = ("nickname", "uname", "user_name", "username")
+REMOVED: Final = "[removed]"
+
+
+def redact_raw(raw: str, pseudonymiser: Pseudonymiser, *, keep_nicknames: bool = False) -> str:
+    """A quarantined record's raw text with its viewer identity pseudonymised, where parseable.
+
+    A rejected JSON object still names its viewer; the quarantine keeps the record for diagnosis,
+    not the identity, so ids become pseudonyms and nicknames are removed (unless consented).
+    Text that is not a JSON object is kept as it is.
+    """
+    try:
+        record = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return raw
+    if not isinstance(record, dict):
+        return raw
+    platform = record.get("platform")
+    scope = platform if isinstance(platform, str) else "other"
+    changed = False
+    for name in _ID_FIELDS:
+        value = record.get(name)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            record[name] = pseudonymiser.pseudonym(scope, str(value))
+            changed = True
+    if not keep_nicknames:
+        for name in _NAME_FIELDS:
+            if record.get(name) is not None:
+                record[name] = REMOVED
+                changed = True
+    return msgspec.json.encode(record).decode() if changed else raw

@@ -57,7 +57,7 @@ class MinuteTicker:
         self._next: dict[str, int] = {}  # session -> first epoch minute not yet reported
 
     def closed(self, engine: LiveEngine, sessions: list[str]) -> list[MinuteSummary]:
-        out = []
+        out: list[MinuteSummary] = []
         for session_id in sessions:
             state, watermark = engine.sessions[session_id], engine.watermarks[session_id]
             if watermark.value_us is None:
@@ -70,7 +70,7 @@ class MinuteTicker:
 
     def remaining(self, engine: LiveEngine) -> list[MinuteSummary]:
         """At the end of input: every minute not reported yet, up to each session's last event."""
-        out = []
+        out: list[MinuteSummary] = []
         for session_id, state in engine.sessions.items():
             start = self._next.get(session_id, state.first_us // MINUTE_US)
             last = state.last_us // MINUTE_US

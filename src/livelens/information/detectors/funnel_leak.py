@@ -8,12 +8,13 @@ every earlier minute. Per-minute steps, pooled over each window:
 - ``cart_to_order``: paid orders per cart addition.
 
 A step counts as leaking when its rate now is at least 20 % (relative) below before and the drop is
-significant at p < 0.05 by the conditional Poisson rate test (significance.rate_test). The rate test
-rather than a two-proportion z-test because the steps are not strict proportions (a buy-now order
-skips the cart, so orders can exceed carts); for small rates the two agree, for large ones the rate
-test is the more cautious. Both assume minutes are independent; the 20 % floor guards against the
-burstiness they ignore. The whole-session :class:`~livelens.information.metrics.Funnel` (distinct
-viewers) is reported beside it for the overall shape.
+significant at p < 0.05 by the conditional Poisson rate test (significance.rate_test), Bonferroni-
+corrected for the three steps tried (each p is multiplied by 3; the evidence holds the corrected p).
+The rate test rather than a two-proportion z-test because the steps are not strict proportions (a
+buy-now order skips the cart, so orders can exceed carts); for small rates the two agree, for large
+ones the rate test is the more cautious. Both assume minutes are independent; the 20 % floor guards
+against the burstiness they ignore. The whole-session :class:`~livelens.information.metrics.Funnel`
+(distinct viewers) is reported beside it for the overall shape.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def detect_funnel_leak(
             continue
         rate_now, rate_before = hits_now / tries_now, hits_before / tries_before
         change = rate_now / rate_before - 1.0
-        p_value = rate_test(hits_now, tries_now, hits_before, tries_before)
+        p_value = min(1.0, len(steps) * rate_test(hits_now, tries_now, hits_before, tries_before))
         if change > -min_relative_drop or p_value >= alpha:
             continue
         if best is None or change < best["relative_change"]:
@@ -92,7 +93,7 @@ def detect_funnel_leak(
                 "relative_change": change,
                 "p_value": p_value,
                 "significant": True,
-                "test": "conditional Poisson rate test, two-sided",
+                "test": "conditional Poisson rate test, two-sided, Bonferroni x3",
                 "now": {
                     "start_minute": split,
                     "end_minute": minutes,

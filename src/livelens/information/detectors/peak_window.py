@@ -21,6 +21,13 @@ from livelens.information.metrics import MinuteSeries, SessionMetrics
 KIND = "peak_window"
 DEFAULT_WIDTH = 15
 MIN_LIFT = 1.2  # a "peak" less than 20 % above the average is not worth a sentence
+MIN_WINDOW_COUNT = 30  # comments + likes + clicks in the window; fewer is too thin to call a peak
+# component -> (Chinese unit and noun, English noun), for the sentence's one concrete number
+COMPONENT_WORDS = {
+    "comments": ("条评论", "comments"),
+    "likes": ("次点赞", "likes"),
+    "clicks": ("次商品点击", "product clicks"),
+}
 
 INDEX_DESCRIPTION = (
     "mean of comments, likes and clicks per minute, each divided by its session mean"
@@ -66,9 +73,17 @@ def _rates(series: MinuteSeries, start: int, end: int) -> dict[str, float]:
 
 
 def detect_peak_window(
-    metrics: SessionMetrics, width: int | None = None, min_lift: float = MIN_LIFT
+    metrics: SessionMetrics,
+    width: int | None = None,
+    min_lift: float = MIN_LIFT,
+    min_window_count: int = MIN_WINDOW_COUNT,
 ) -> list[Insight]:
-    """The engagement peak, if the session is longer than the window and the peak stands out."""
+    """The engagement peak, if the session is longer than the window and the peak stands out.
+
+    Nothing when the best window is under ``min_lift`` × the average or holds fewer than
+    ``min_window_count`` interactions (a recording with a dozen comments has no peak to speak of).
+    The sentence quotes the component that rose most in the window.
+    """
     minutes = len(metrics.series.comments)
     span = window_width(minutes) if width is None else width
     if minutes < 2 or span >= minutes:
@@ -81,9 +96,14 @@ def detect_peak_window(
     end = start + span
     per_minute = total / span
     lift = per_minute / session_average
-    if lift < min_lift:
-        return []
     window_rates = _rates(metrics.series, start, end)
+    if lift < min_lift or sum(window_rates.values()) * span < min_window_count:
+        return []
+    session_rates = _rates(metrics.series, 0, minutes)
+    leading = max(
+        (name for name in COMPONENT_WORDS if session_rates[name] > 0),
+        key=lambda name: window_rates[name] / session_rates[name],
+    )
     evidence: dict[str, Any] = {
         "start_minute": start,
         "end_minute": end,
@@ -93,9 +113,11 @@ def detect_peak_window(
         "lift": lift,
         "index": INDEX_DESCRIPTION,
         "window": window_rates,
-        "session": _rates(metrics.series, 0, minutes),
+        "session": session_rates,
+        "leading_component": leading,
     }
-    comments = say.decimal(window_rates["comments"], 0)
+    amount = say.decimal(window_rates[leading], 0)
+    noun_zh, noun_en = COMPONENT_WORDS[leading]
     lift_text = say.times(lift)
     return [
         Insight(
@@ -103,9 +125,9 @@ def detect_peak_window(
             subject=f"minutes {start}-{end}",
             evidence=evidence,
             text_zh=f"{say.minute_span_zh(start, end, minutes)}是观众互动高峰时段"
-            f"（互动量为全场平均的{lift_text}倍，每分钟约{comments}条评论）",
+            f"（互动量为全场平均的{lift_text}倍，每分钟约{amount}{noun_zh}）",
             text_en=f"{say.minute_span_en(start, end, minutes)} {'was' if span == 1 else 'were'} "
             "the engagement peak "
-            f"({lift_text}× the session average, about {comments} comments a minute).",
+            f"({lift_text}× the session average, about {amount} {noun_en} a minute).",
         )
     ]

@@ -4,6 +4,8 @@
   the total: the first count is then Binomial(total, share of exposure) under "equal rates". Exact
   for totals up to a million, normal approximation above. It assumes events are independent given
   the exposure; live rooms are burstier than that, so detectors pair it with a minimum effect size.
+- :func:`poisson_upper_tail` is P(X ≥ k) for a Poisson count: how surprising a spike is by count
+  noise alone.
 - :func:`ratio_estimate` estimates a rate Σy / Σx from per-minute pairs with a confidence interval
   from the between-minute (linearised ratio-estimator) variance, which absorbs overdispersion, and
   for counts never narrower than the Poisson variance, so an evenly spread handful of orders does
@@ -102,6 +104,19 @@ def rate_test(count_a: int, exposure_a: float, count_b: int, exposure_b: float) 
     observed = log_pmf[count_a]
     tail = np.exp(log_pmf[log_pmf <= observed + 1e-7])
     return float(min(1.0, tail.sum()))
+
+
+def poisson_upper_tail(k: int, mean: float) -> float:
+    """P(X ≥ k) for X ~ Poisson(mean), summed term by term over the tail (exact for small tails)."""
+    if k <= 0:
+        return 1.0
+    if mean <= 0.0:
+        return 0.0
+    last = int(max(k, mean) + 50.0 + 20.0 * math.sqrt(mean))
+    i = np.arange(k, last + 1, dtype=np.float64)
+    log_factorial_k = math.lgamma(k + 1.0)
+    log_factorials = log_factorial_k + np.concatenate(([0.0], np.cumsum(np.log(i[1:]))))
+    return float(min(1.0, np.exp(i * math.log(mean) - mean - log_factorials).sum()))
 
 
 class RatioEstimate(msgspec.Struct, kw_only=True):

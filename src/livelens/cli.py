@@ -22,6 +22,7 @@ from livelens.errors import InvalidInput, LivelensError
 from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
 from livelens.events.reference import load_reference
 from livelens.information.ticker import MinuteSummary, MinuteTicker
+from livelens.information.analysis import Analysis, analyze_session
 from livelens.ingest import IngestPolicy, IngestReport, ingest
 from livelens.runner import BatchUpdate, LiveRunner
 from livelens.settings import data_dir, load_settings
@@ -250,7 +251,7 @@ def export_command(db: Path, out: Path, session_id: str | None) -> None:
     click.echo(f"wrote {n:,} events to {out}")
 
 
-def _render_analysis(analysis: Any) -> str:
+def _render_analysis(analysis: Analysis) -> str:
     metrics, totals = analysis.metrics, analysis.metrics.totals
     lines = [
         f"场次 session {analysis.session_id}  room {metrics.room_id} ({metrics.platform})  "
@@ -279,12 +280,11 @@ def analyze_command(db: Path, session_id: str, fmt: str) -> None:
     """Compute live metrics and detect insights for one stored session."""
     with DuckDBStore(db) as store:
         events = store.events(session_id)
+        names = store.display_names()
     if events.num_rows == 0:
         msg = f"session {session_id!r} has no events in {db}; see `livelens sessions --db {db}`"
         raise InvalidInput(msg)
-    from livelens.information.analysis import analyze_session
-
-    analysis = analyze_session(events)
+    analysis = analyze_session(events, names)
     if fmt == "json":
         click.echo(msgspec.json.encode(analysis).decode())
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 import pyarrow as pa
 
@@ -17,7 +19,27 @@ class Analysis(msgspec.Struct, kw_only=True):
     insights: list[Insight]
 
 
-def analyze_session(events: pa.Table) -> Analysis:
-    """Metrics and insights of the events of one session."""
+def with_display_names(insight: Insight, names: Mapping[str, str]) -> Insight:
+    """The insight with ids in its sentences replaced by display names (evidence keeps ids).
+
+    Detectors quote every id as 「id」 in Chinese and "id" in English
+    (:mod:`livelens.information.detectors.phrasing`), so the replacement is exact.
+    """
+    text_zh, text_en = insight.text_zh, insight.text_en
+    for identifier, name in names.items():
+        text_zh = text_zh.replace(f"「{identifier}」", f"「{name}」")
+        text_en = text_en.replace(f'"{identifier}"', f'"{name}"')
+    return msgspec.structs.replace(insight, text_zh=text_zh, text_en=text_en)
+
+
+def analyze_session(events: pa.Table, names: Mapping[str, str] | None = None) -> Analysis:
+    """Metrics and insights of the events of one session.
+
+    ``names`` maps product and persona ids to what viewers and managers call them (the catalog's
+    titles, the personas' display names).
+    """
     metrics = compute_session_metrics(events)
-    return Analysis(session_id=metrics.session_id, metrics=metrics, insights=detect_all(metrics))
+    insights = detect_all(metrics)
+    if names:
+        insights = [with_display_names(i, names) for i in insights]
+    return Analysis(session_id=metrics.session_id, metrics=metrics, insights=insights)

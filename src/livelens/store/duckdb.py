@@ -271,6 +271,14 @@ class DuckDBStore:
         ).fetchall()
         return {reason: int(n) for reason, n in rows}
 
+    def display_names(self) -> dict[str, str]:
+        """Product titles and persona display names by id, from the reference data."""
+        rows = self._exec(
+            "SELECT product_id, title FROM products "
+            "UNION ALL SELECT persona_id, display_name FROM personas"
+        )
+        return {identifier: name for identifier, name in rows}
+
     def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
         """The most recent quarantined records, newest first."""
         cursor = self.con.execute(

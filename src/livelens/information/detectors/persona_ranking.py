@@ -27,7 +27,7 @@ from livelens.information.metrics import SessionMetrics
 
 KIND = "persona_ranking"
 ALPHA = 0.05
-MIN_MINUTES = 3  # a persona on air for fewer minutes is listed but not ranked
+MIN_MINUTES = 3  # a persona on air for fewer minutes (or to no viewers) is listed, not ranked
 PER_1K = 1000.0
 CI_METHOD = "ratio estimator, between-minute variance floored at Poisson, Student t (minutes-1 df)"
 
@@ -76,17 +76,11 @@ def _stats(metrics: SessionMetrics) -> dict[str, tuple[RatioEstimate | None, dic
     return out
 
 
-def _rank_key(
-    item: tuple[str, tuple[RatioEstimate | None, dict[str, Any]]],
-) -> tuple[float, float, str]:
+def _rank_key(item: tuple[str, tuple[RatioEstimate, dict[str, Any]]]) -> tuple[float, float, str]:
     persona, (_, stats) = item
     conversion = stats["orders_per_1k_viewer_minutes"]
     gmv = stats["gmv_per_minute_minor"]
-    return (
-        -conversion["value"] if conversion else float("inf"),
-        -gmv["value"] if gmv else float("inf"),
-        persona,
-    )
+    return (-conversion["value"], -gmv["value"], persona)
 
 
 def detect_persona_ranking(
@@ -96,20 +90,23 @@ def detect_persona_ranking(
     if metrics.totals.orders is None:
         return []
     stats = _stats(metrics)
-    ranked = sorted(
-        ((p, s) for p, s in stats.items() if s[1]["minutes"] >= min_minutes), key=_rank_key
-    )
+    rankable: dict[str, tuple[RatioEstimate, dict[str, Any]]] = {
+        persona: (estimate, numbers)
+        for persona, (estimate, numbers) in stats.items()
+        if estimate is not None and numbers["minutes"] >= min_minutes
+    }
+    ranked = sorted(rankable.items(), key=_rank_key)
     if len(ranked) < 2:
         return []
     (top, (top_estimate, top_stats)), (second, (second_estimate, second_stats)) = ranked[:2]
-    if top_estimate is None or second_estimate is None or top_estimate.value == 0.0:
-        return []
+    if top_estimate.value == 0.0:
+        return []  # nobody sold anything: nothing to rank
     p_value = welch_p(top_estimate, second_estimate)
     significant = p_value < alpha
     evidence: dict[str, Any] = {
         "personas": [persona for persona, _ in ranked],
         "per_persona": {persona: numbers for persona, (_, numbers) in ranked},
-        "too_short": [p for p, (_, numbers) in stats.items() if numbers["minutes"] < min_minutes],
+        "unranked": sorted(set(stats) - set(rankable)),
         "runner_up": second,
         "p_value": p_value,
         "significant": significant,

@@ -61,9 +61,13 @@ def test_real_recording_leaves_no_raw_id_or_nickname_in_the_store(
     assert all(TOKEN.fullmatch(i) for i in identities)
     embedded = {m for text in stored if len(text) > 14 for m in TOKEN.findall(text)}
     assert not identities & embedded
-    viewer_ids = duckdb.connect(str(db), read_only=True).execute(
-        "SELECT count(DISTINCT viewer_id), count(*) FILTER (viewer_id NOT LIKE 'v_%') "
-        "FROM events WHERE viewer_id IS NOT NULL"
-    ).fetchall()
+    viewer_ids = (
+        duckdb.connect(str(db), read_only=True)
+        .execute(
+            "SELECT count(DISTINCT viewer_id), count(*) FILTER (viewer_id NOT LIKE 'v_%') "
+            "FROM events WHERE viewer_id IS NOT NULL"
+        )
+        .fetchall()
+    )
     assert viewer_ids[0][0] > 10_000
     assert viewer_ids[0][1] == 0

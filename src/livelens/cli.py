@@ -21,8 +21,8 @@ from livelens import __version__
 from livelens.errors import InvalidInput, LivelensError
 from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
 from livelens.events.reference import load_reference
-from livelens.information.ticker import MinuteSummary, MinuteTicker
 from livelens.information.analysis import Analysis, analyze_session
+from livelens.information.ticker import MinuteSummary, MinuteTicker
 from livelens.ingest import IngestPolicy, IngestReport, ingest
 from livelens.runner import BatchUpdate, LiveRunner
 from livelens.settings import data_dir, load_settings
@@ -30,6 +30,7 @@ from livelens.sources.base import Source, SourceBatch
 from livelens.sources.bilibili_tidy import read_bilibili_tidy
 from livelens.sources.bilibili_xml import read_bilibili_xml
 from livelens.sources.jsonl import MAX_LINE_BYTES, FilePosition, JsonLinesFile, JsonLinesTail
+from livelens.sources.simulator import SimulationConfig, write_session
 from livelens.sources.tabular import CsvFile, ParquetFile
 from livelens.store.duckdb import DuckDBStore
 
@@ -405,8 +406,6 @@ def simulate_command(
     reviews: Path | None,
 ) -> None:
     """Write a simulated AI-host live session as JSON Lines, with its ground truth."""
-    from livelens.sources.simulator import SimulationConfig, write_session
-
     config = SimulationConfig(
         minutes=minutes,
         peak_viewers=peak_viewers,
@@ -420,7 +419,7 @@ def simulate_command(
     click.echo(f"ground truth: {out.with_name(out.stem + '.truth.json')}")
 
 
-@cli.command("demo", short_help="Simulate a session, ingest it and show what was stored.")
+@cli.command("demo", short_help="Simulate, ingest and analyse a session on the embedded store.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -432,25 +431,24 @@ def simulate_command(
 @click.option("--seed", type=int, default=7, show_default=True)
 @WORKSPACE_OPTION
 def demo_command(out: Path, minutes: int, peak_viewers: int, seed: int, workspace: str) -> None:
-    """Simulate a live session, ingest it into an embedded store and show what was stored."""
-    from livelens.sources.simulator import SimulationConfig, write_session
-
+    """Simulate an AI-host live session, ingest it into an embedded DuckDB store, show what was
+    stored, and analyse it: live metrics and insights, checked against the simulator's truth."""
     out.mkdir(parents=True, exist_ok=True)
     events_path, db = out / "session.jsonl", out / "livelens.duckdb"
     config = SimulationConfig(
         minutes=minutes, peak_viewers=peak_viewers, seed=seed, reviews_path=_default_reviews()
     )
-    click.echo(f"1/3 simulating {minutes} min, {peak_viewers:,} peak viewers (seed {seed}) …")
+    click.echo(f"1/4 simulating {minutes} min, {peak_viewers:,} peak viewers (seed {seed}) …")
     truth = write_session(config, events_path)
     click.echo(f"    {events_path} ({events_path.stat().st_size / 1e6:.1f} MB)")
-    click.echo(f"2/3 ingesting into {db} …")
+    click.echo(f"2/4 ingesting into {db} …")
     settings = load_settings(workspace)
     pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_path))
     with DuckDBStore(db) as store:
         store.put_reference(load_reference(out / "session.catalog.json"))
         report = ingest([JsonLinesFile(events_path)], store, pseudonymiser, now=datetime.now(UTC))
         click.echo(_render_report(report))
-        click.echo("3/3 stored sessions:")
+        click.echo("3/4 stored sessions:")
         for s in store.sessions():
             click.echo(
                 f"    {s.session_id}  room {s.room_id}  {s.events:,} events  "
@@ -458,9 +456,14 @@ def demo_command(out: Path, minutes: int, peak_viewers: int, seed: int, workspac
             )
             for kind, n in store.event_counts(s.session_id).items():
                 click.echo(f"      {kind:<22} {n:>10,}")
+        events, names = store.events(truth.session_id), store.display_names()
+    click.echo("4/4 analysis:")
+    click.echo(_render_analysis(analyze_session(events, names)))
     click.echo(
-        f"ground truth: hot product {truth.hot_product_id}, peak window "
-        f"{truth.peak_window.start_minute}–{truth.peak_window.end_minute} min"
+        f"ground truth ({events_path.stem}.truth.json): hot product "
+        f"{names.get(truth.hot_product_id, truth.hot_product_id)}, interaction peak minutes "
+        f"{truth.peak_window.start_minute}–{truth.peak_window.end_minute}, persona lift "
+        + ", ".join(f"{names.get(p, p)} ×{lift}" for p, lift in truth.persona_lift.items())
     )
 
 

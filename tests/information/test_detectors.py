@@ -38,6 +38,7 @@ from livelens.information.metrics import (
     Funnel,
     MinuteSeries,
     ProductMetrics,
+    ProductSeries,
     PromoMetrics,
     SessionMetrics,
     Totals,
@@ -610,3 +611,20 @@ def test_ratio_estimate_interval_is_never_narrower_than_poisson() -> None:
 )
 def test_phrasing(text: str, expected: str) -> None:
     assert text == expected
+
+
+def test_promo_effect_uses_the_promoted_products_own_minutes() -> None:
+    """Session-wide orders stay flat while the promoted product's own orders jump."""
+    flat = [20] * 60
+    own = planted(1, 12, 60, 30, 35)
+    metrics = msgspec.structs.replace(
+        make_metrics(busy_series(orders=flat), promos=[flash(30.0, 35.0)]),
+        product_series={
+            "sku-a": ProductSeries(clicks=[0] * 60, orders=own, gmv_minor=[n * 100 for n in own])
+        },
+    )
+    [insight] = detect_promo_effect(metrics)
+    assert insight.evidence["scope"] == "product"
+    assert insight.evidence["lift"] > 5
+    assert insight.evidence["significant"] is True
+    assert "该商品" in insight.text_zh

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -61,6 +62,7 @@ _HOST_COLUMNS: Final = [
     "discount_pct",
     "price_minor",
 ]
+PRODUCT_MINUTE_FIELDS: Final = ("clicks", "orders", "gmv_minor")
 PRODUCT_FIELDS: Final = (
     "impressions",
     "clicks",
@@ -102,6 +104,7 @@ class SessionSnapshot(msgspec.Struct, kw_only=True):
     product_buyers: dict[str, list[str]]
     order_products: dict[str, str]
     unmatched_refunds: dict[str, int]
+    product_minutes: dict[str, CountersSnapshot]
     personas: list[tuple[int, str]]
     pins: list[tuple[int, str]]
     promos: dict[str, Promo]
@@ -131,6 +134,7 @@ class SessionState:
         self.product_buyers: dict[str, set[str]] = {}
         self.order_products: dict[str, str] = {}
         self.unmatched_refunds: dict[str, int] = {}
+        self.product_minutes: dict[str, MinuteCounters] = {}
         self.personas: list[tuple[int, str]] = []
         self.pins: list[tuple[int, str]] = []
         self.promos: dict[str, Promo] = {}
@@ -202,6 +206,7 @@ class SessionState:
             self._tally(rows["product_id"], "impressions")
         elif kind == "product.click":
             self.counters.add("clicks", minutes)
+            self._add_product_minutes(rows["product_id"], "clicks", minutes)
             self._tally(rows["product_id"], "clicks")
             self.clicked.update(viewers)
             self.clickers_by_minute.update(zip(minutes.tolist(), viewers, strict=True))
@@ -215,6 +220,8 @@ class SessionState:
             amounts = rows["amount_minor"].to_numpy()
             self.counters.add("orders", minutes)
             self.counters.add("gmv_minor", minutes, amounts)
+            self._add_product_minutes(rows["product_id"], "orders", minutes)
+            self._add_product_minutes(rows["product_id"], "gmv_minor", minutes, amounts)
             self.ordered.update(viewers)
             self.buyers_by_minute.update(zip(minutes.tolist(), viewers, strict=True))
             self.currency = self.currency or rows["currency"][0].as_py()
@@ -263,6 +270,22 @@ class SessionState:
                 if promo is not None:
                     promo.end_us = ts
 
+    def _add_product_minutes(
+        self,
+        products: pa.ChunkedArray,
+        field: str,
+        minutes: Int64Array,
+        weights: npt.NDArray[np.int64] | None = None,
+    ) -> None:
+        encoded = products.combine_chunks().dictionary_encode()
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        for code, product in enumerate(encoded.dictionary.to_pylist()):
+            rows = np.flatnonzero(codes == code)
+            counters = self.product_minutes.get(product)
+            if counters is None:
+                counters = self.product_minutes[product] = MinuteCounters(PRODUCT_MINUTE_FIELDS)
+            counters.add(field, minutes[rows], None if weights is None else weights[rows])
+
     def _tally(self, products: pa.ChunkedArray, field: str) -> None:
         for item in pc.value_counts(products).to_pylist():
             self._product(item["values"])[field] += item["counts"]
@@ -295,6 +318,7 @@ class SessionState:
             product_buyers={k: sorted(v) for k, v in self.product_buyers.items()},
             order_products=dict(self.order_products),
             unmatched_refunds=dict(self.unmatched_refunds),
+            product_minutes={k: c.snapshot() for k, c in self.product_minutes.items()},
             personas=list(self.personas),
             pins=list(self.pins),
             promos={k: msgspec.structs.replace(v) for k, v in self.promos.items()},
@@ -317,6 +341,9 @@ class SessionState:
         state.product_buyers = {k: set(v) for k, v in snap.product_buyers.items()}
         state.order_products = dict(snap.order_products)
         state.unmatched_refunds = dict(snap.unmatched_refunds)
+        state.product_minutes = {
+            k: MinuteCounters.restore(c) for k, c in snap.product_minutes.items()
+        }
         state.personas = [tuple(p) for p in snap.personas]  # type: ignore[misc]
         state.pins = [tuple(p) for p in snap.pins]  # type: ignore[misc]
         state.promos = dict(snap.promos)

@@ -20,6 +20,7 @@ from livelens.information.metrics import (
     MinuteSeries,
     PersonaMetrics,
     ProductMetrics,
+    ProductSeries,
     PromoMetrics,
     SessionMetrics,
     Totals,
@@ -219,6 +220,12 @@ def metrics_of(state: SessionState) -> SessionMetrics:
             for p in sorted(state.promos.values(), key=lambda p: p.start_us)
         ],
         unavailable=unavailable,
+        product_series={
+            product: ProductSeries(
+                **{f: counters.series(f, first_minute, minutes) for f in counters.names}
+            )
+            for product, counters in sorted(state.product_minutes.items())
+        },
     )
 
 

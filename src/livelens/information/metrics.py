@@ -37,6 +37,14 @@ class MinuteSeries(msgspec.Struct, kw_only=True):
     promo: list[str | None]  # the promo running for most of the minute
 
 
+class ProductSeries(msgspec.Struct, kw_only=True):
+    """Per-minute selling of one product (same minute index as :class:`MinuteSeries`)."""
+
+    clicks: list[int]
+    orders: list[int]
+    gmv_minor: list[int]
+
+
 class Funnel(msgspec.Struct, kw_only=True):
     """The live funnel on distinct viewers: entered → clicked → carted → ordered."""
 
@@ -122,3 +130,4 @@ class SessionMetrics(msgspec.Struct, kw_only=True):
     personas: list[PersonaMetrics] | None
     promos: list[PromoMetrics]
     unavailable: dict[str, str] = {}  # metric group -> why it is not available
+    product_series: dict[str, ProductSeries] = {}

@@ -5,11 +5,12 @@ promo (the rule that labels ``series.promo``), clipped to the session; "before" 
 same number of minutes immediately either side, clipped to the session (so they can be shorter).
 Where no minute precedes the promo, the after window is the baseline instead.
 
-Per window: orders per minute, GMV per minute and conversion (orders per viewer-minute). The series
-has no per-product minutes, so even a promo on one product is measured on the whole session's
-orders (``scope: "session"``): other products' sales are in the numbers. The lift is orders/min
-during ÷ baseline; its p-value is the conditional Poisson rate test (significance.rate_test),
-which assumes orders arrive independently at a steady rate within each window.
+Per window: orders per minute, GMV per minute and conversion (orders per viewer-minute). A promo on
+one product is measured on that product's own minutes (``scope: "product"``, from
+``metrics.product_series``); a room-wide promo, or one whose product has no series, on the whole
+session's orders (``scope: "session"``). The lift is orders/min during ÷ baseline; its p-value is
+the conditional Poisson rate test (significance.rate_test), which assumes orders arrive
+independently at a steady rate within each window.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from livelens.information.detectors import phrasing as say
 from livelens.information.detectors.exposure import viewers_present
 from livelens.information.detectors.significance import rate_test
 from livelens.information.insight import Insight
-from livelens.information.metrics import PromoMetrics, SessionMetrics
+from livelens.information.metrics import (
+    MinuteSeries,
+    ProductSeries,
+    PromoMetrics,
+    SessionMetrics,
+)
 
 KIND = "promo_effect"
 ALPHA = 0.05
@@ -36,8 +42,9 @@ def promo_minutes(promo: PromoMetrics, minutes: int) -> tuple[int, int]:
     return start, end
 
 
-def _window(metrics: SessionMetrics, present: list[int], start: int, end: int) -> dict[str, Any]:
-    series = metrics.series
+def _window(
+    series: ProductSeries | MinuteSeries, present: list[int], start: int, end: int
+) -> dict[str, Any]:
     length = end - start
     orders = sum(series.orders[start:end])
     gmv = sum(series.gmv_minor[start:end])
@@ -66,6 +73,8 @@ def _offer(promo: PromoMetrics, currency: str | None) -> tuple[str, str]:
 
 def _text(promo: PromoMetrics, e: dict[str, Any], currency: str | None) -> tuple[str, str]:
     offer_zh, offer_en = _offer(promo, currency)
+    whole_zh = "该商品" if e["scope"] == "product" else "全场"
+    whole_en = "the product" if e["scope"] == "product" else "the session"
     during = e["during"]
     length = say.duration_minutes(during["minutes"])
     item_zh = f"商品{say.named_zh(promo.product_id)}" if promo.product_id else ""
@@ -76,8 +85,8 @@ def _text(promo: PromoMetrics, e: dict[str, Any], currency: str | None) -> tuple
     lift = e["lift"]
     if e["p_value"] is None:
         return (
-            f"{head_zh}，全场每分钟成交{now}单（无可对照的前后时段）",
-            f"{head_en}, the session sold {now} orders a minute (no window to compare with).",
+            f"{head_zh}，{whole_zh}每分钟成交{now}单（无可对照的前后时段）",
+            f"{head_en}, {whole_en} sold {now} orders a minute (no window to compare with).",
         )
     base = e[e["baseline"]]
     base_len = say.duration_minutes(base["minutes"])
@@ -91,13 +100,13 @@ def _text(promo: PromoMetrics, e: dict[str, Any], currency: str | None) -> tuple
         verdict_zh = "从零起量" if e["significant"] else "变化不显著"
         verdict_en = "rose from zero" if e["significant"] else "did not change significantly"
         return (
-            f"{head_zh}，全场每分钟成交{verdict_zh}{numbers_zh}",
+            f"{head_zh}，{whole_zh}每分钟成交{verdict_zh}{numbers_zh}",
             f"{head_en}, orders per minute {verdict_en}{numbers_en}.",
         )
     verb_zh = "提升至" if lift >= 1.0 else "反而降至"
     verb_en = "rose to" if lift >= 1.0 else "fell to"
     return (
-        f"{head_zh}，全场每分钟成交量{verb_zh}{side_zh}{base_len}分钟的{say.times(lift)}倍"
+        f"{head_zh}，{whole_zh}每分钟成交量{verb_zh}{side_zh}{base_len}分钟的{say.times(lift)}倍"
         f"{numbers_zh}",
         f"{head_en}, orders per minute {verb_en} {say.times(lift)}× the level {side_en} it"
         f"{numbers_en}.",
@@ -116,10 +125,12 @@ def detect_promo_effect(metrics: SessionMetrics, alpha: float = ALPHA) -> list[I
         length = end - start
         if length == 0:
             continue
+        own = metrics.product_series.get(promo.product_id) if promo.product_id else None
+        series: ProductSeries | MinuteSeries = own if own is not None else metrics.series
         windows = {
-            "before": _window(metrics, present, max(0, start - length), start),
-            "during": _window(metrics, present, start, end),
-            "after": _window(metrics, present, end, min(minutes, end + length)),
+            "before": _window(series, present, max(0, start - length), start),
+            "during": _window(series, present, start, end),
+            "after": _window(series, present, end, min(minutes, end + length)),
         }
         baseline = "before" if windows["before"]["minutes"] else "after"
         base, during = windows[baseline], windows["during"]
@@ -138,7 +149,7 @@ def detect_promo_effect(metrics: SessionMetrics, alpha: float = ALPHA) -> list[I
             "product_id": promo.product_id,
             "discount_pct": promo.discount_pct,
             "price_minor": promo.price_minor,
-            "scope": "session",
+            "scope": "product" if own is not None else "session",
             **windows,
             "baseline": baseline,
             "lift": lift,

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup demo test lint typecheck unit bench lock clean
+.PHONY: setup demo test lint typecheck unit bench bench-engine bench-compare lock clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,17 @@ unit: setup
 
 bench: setup
 	$(BIN)/python bench/bench_ingest.py
+
+## The live engine (issue 3): throughput, latency at 400k events/s, state size for 1M viewers.
+bench-engine: setup
+	$(BIN)/python bench/bench_engine.py
+
+## livelens vs pandas vs PySpark Structured Streaming, in a separate environment (.venv-compare).
+bench-compare:
+	$(PYTHON) -m venv .venv-compare
+	.venv-compare/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-compare.txt
+	.venv-compare/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	.venv-compare/bin/python bench/bench_compare_spark.py
 
 ## Re-resolve requirements.lock from pyproject.toml (needs network to PyPI).
 lock: setup

@@ -206,6 +206,7 @@ def spark_session() -> Any:
         .config("spark.sql.shuffle.partitions", "2")  # the default 200 is for clusters
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", "4g")
         .config("spark.sql.streaming.numRecentProgressUpdates", "10000")
         .getOrCreate()
@@ -390,7 +391,7 @@ def main() -> None:
     print(
         f"# livelens vs pandas vs Spark — python {platform.python_version()}, "
         f"pyarrow {pa.__version__}, pandas {pd.__version__}, pyspark {pyspark.__version__}, "
-        f"{os.cpu_count()} cores"
+        f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at the start"
     )
     table = simulated_events(
         SimulationConfig(minutes=args.minutes, peak_viewers=args.peak_viewers), args.cache
@@ -423,6 +424,7 @@ def main() -> None:
             print(f"  livelens / spark = {ours / theirs:.1f}x (spark median of {len(walls)} runs)")
     if spark is not None:
         spark.stop()
+    print(f"load average {os.getloadavg()[0]:.2f} at the end (above ~0.2: others shared the cores)")
 
 
 if __name__ == "__main__":

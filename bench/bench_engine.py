@@ -8,7 +8,7 @@ into one Arrow table sorted by time, pseudonymised as ingest does; none of this 
 2. latency at a fixed offered load (``--rate`` events/s, wall-clock paced): every ``--interval``
    a micro-batch holding the events whose scheduled arrival has passed is processed; per event,
    the time from its scheduled arrival until ``process`` returned with it; p50/p99/max;
-3. with ``--breakdown``: where the time of ``process`` goes (timers around engine methods);
+3. where the time of ``process`` goes (timers around engine methods);
 4. state size for ``--crowd`` concurrent viewers (a synthetic room where they all join and stay,
    and the simulator at that peak for ``--crowd-minutes``), each in a fresh child process
    (bench/engine_state.py): RSS growth, traced Python heap, checkpoint bytes.
@@ -245,7 +245,7 @@ def main() -> None:
     parser.add_argument("--interval-ms", type=int, nargs="+", default=[50, 100])
     parser.add_argument("--crowd", type=int, default=1_000_000, help="0: skip the state size")
     parser.add_argument("--crowd-minutes", type=int, default=3)
-    parser.add_argument("--breakdown", action="store_true")
+    parser.add_argument("--no-breakdown", action="store_true")
     parser.add_argument("--cache", type=Path, help="keep the simulated events here (Parquet)")
     args = parser.parse_args()
     print(
@@ -264,7 +264,7 @@ def main() -> None:
     )
     del engine, checkpoint
     latency(table, args.rate, [ms / 1000 for ms in args.interval_ms], args.runs)
-    if args.breakdown:
+    if not args.no_breakdown:
         breakdown(table, 50_000)
     if args.crowd:
         del table

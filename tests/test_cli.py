@@ -74,6 +74,9 @@ def test_clean_ingest_exits_zero_and_reingest_counts_duplicates(tmp_path: Path) 
             ["ingest", "{tmp}/events.jsonl", "--db", "{tmp}/s.duckdb", "--workspace", "../x"],
             "workspace name",
         ),
+        (["ingest", "{tmp}", "--format", "jsonl", "--db", "{tmp}/s.duckdb"], "Is a directory"),
+        (["run", "--source", "simulator", "--db", "{tmp}/s.duckdb", "--speed", "0"], "--speed"),
+        (["analyze", "--db", "{tmp}/s.duckdb", "--session", "nope"], "has no events"),
     ],
 )
 def test_errors_are_one_line_without_traceback(

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from livelens.errors import InvalidInput
 from livelens.events.columns import ts_micros
 from livelens.events.schema import Event
 from livelens.sources.base import SourceBatch
@@ -28,9 +29,12 @@ class PacedSimulator:
     _source: str = field(init=False, default="simulator")
 
     def __post_init__(self) -> None:
-        if self.speed <= 0:
-            msg = f"speed must be > 0; got {self.speed}"
-            raise ValueError(msg)
+        if not self.speed > 0:
+            msg = (
+                "--speed must be a positive number (1 = real time, 10 = ten times faster); "
+                f"got {self.speed}"
+            )
+            raise InvalidInput(msg)
 
     def __iter__(self) -> Iterator[SourceBatch]:
         skip = int(self.position) if self.position else 0

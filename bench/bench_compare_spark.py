@@ -39,12 +39,11 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from session_events import simulated_events
-
 from livelens.engine.live import LiveEngine
 from livelens.engine.windows import MINUTE_US
 from livelens.information.compute import metrics_of
 from livelens.sources.simulator import SimulationConfig
+from session_events import simulated_events
 
 PER_MINUTE = (
     "comments",
@@ -225,8 +224,8 @@ def write_batches(table: pa.Table, batch_rows: int, folder: Path) -> int:
 
 
 def run_spark(spark: Any, folder: Path, work: Path) -> tuple[Summary, float, dict[str, float]]:
-    """Both queries over the files in ``folder``; (summary, wall seconds, busy s per query)."""
-    from pyspark.sql import functions as F  # noqa: N812 - the usual alias
+    """Both queries over the files in ``folder``; (summary, wall s, median batch ms per query)."""
+    from pyspark.sql import functions as F
 
     schema = spark.read.parquet(str(folder)).schema
     events = (
@@ -286,14 +285,15 @@ def run_spark(spark: Any, folder: Path, work: Path) -> tuple[Summary, float, dic
     for query in queries:
         query.awaitTermination()
     wall = time.perf_counter() - started
-    busy = {
-        query.name: sum(p["durationMs"].get("triggerExecution", 0) for p in query.recentProgress)
-        / 1000
-        for query in queries
-    }
+    batch_ms = {}
+    for name, query in zip(("counts", "distinct"), queries, strict=True):
+        times = sorted(
+            p["durationMs"]["triggerExecution"] for p in query.recentProgress if p["numInputRows"]
+        )
+        batch_ms[name] = float(times[len(times) // 2]) if times else float("nan")
     counted = spark.table(f"counts_{tag}").toPandas()
     distinct_rows = spark.table(f"distinct_{tag}").toPandas()
-    return _spark_summary(counted, distinct_rows), wall, busy
+    return _spark_summary(counted, distinct_rows), wall, batch_ms
 
 
 def _spark_summary(counted: pd.DataFrame, distinct_rows: pd.DataFrame) -> Summary:
@@ -357,30 +357,72 @@ def differences(reference: Summary, other: Summary) -> list[str]:
     return out
 
 
-def timed(run: Callable[[], Summary], runs: int) -> tuple[Summary, list[float]]:
-    seconds, result = [], None
-    for _ in range(runs):
-        gc.collect()
-        started = time.perf_counter()
-        result = run()
-        seconds.append(time.perf_counter() - started)
-    assert result is not None
-    return result, seconds
+def timed(run: Callable[[], Summary]) -> tuple[Summary, float]:
+    gc.collect()
+    started = time.perf_counter()
+    result = run()
+    return result, time.perf_counter() - started
 
 
-def report(name: str, events: int, seconds: list[float], check: list[str]) -> float:
+def verdict(reference: Summary, result: Summary) -> str:
+    check = differences(reference, result)
+    return "results agree with livelens" if not check else "RESULTS DIFFER: " + "; ".join(check)
+
+
+def rates(events: int, seconds: list[float]) -> str:
     median = sorted(seconds)[len(seconds) // 2]
     runs = ", ".join(f"{events / s:,.0f}" for s in seconds)
-    verdict = "results agree with livelens" if not check else "RESULTS DIFFER: " + "; ".join(check)
-    print(f"  {name:<10} median {events / median:>10,.0f} events/s (runs: {runs}); {verdict}")
-    return events / median
+    return f"median {events / median:>10,.0f} events/s (runs: {runs})"
+
+
+def compare(
+    table: pa.Table, batch_rows: int, args: argparse.Namespace, spark: Any, tmp: Path
+) -> None:
+    """Runs interleaved (livelens, pandas, Spark, livelens, ...) so drift hits all alike."""
+    events = table.num_rows
+    print(f"\n## micro-batches of {batch_rows:,} rows ({events:,} events)", flush=True)
+    ours: list[float] = []
+    pandas_s: list[float] = []
+    spark_s: list[float] = []
+    checks: dict[str, str] = {}
+    folder = Path(tmp) / f"batches-{batch_rows}"
+    files = write_batches(table, batch_rows, folder) if spark is not None else 0
+    for run in range(max(args.runs, 0 if spark is None else args.spark_runs)):
+        if run < args.runs:
+            reference, seconds = timed(lambda: run_livelens(table, batch_rows))
+            ours.append(seconds)
+            result, seconds = timed(lambda: run_pandas(table, batch_rows))
+            pandas_s.append(seconds)
+            checks["pandas"] = verdict(reference, result)
+        if spark is not None and run < args.spark_runs:
+            work = Path(tmp) / f"spark_{batch_rows}_{run}"
+            result, wall, batch_ms = run_spark(spark, folder, work)
+            spark_s.append(wall)
+            checks["spark"] = verdict(reference, result)
+            per_query = ", ".join(f"{name} {ms:,.0f} ms" for name, ms in batch_ms.items())
+            print(
+                f"  spark run {run}: {files} files (micro-batches), {wall:.1f} s wall, "
+                f"{events / wall:,.0f} events/s; median micro-batch time: {per_query}",
+                flush=True,
+            )
+    print(f"  livelens {rates(events, ours)}")
+    print(f"  pandas   {rates(events, pandas_s)}; {checks['pandas']}")
+    paired = sorted(p / o for o, p in zip(ours, pandas_s, strict=True))
+    print(
+        f"  livelens / pandas = {paired[len(paired) // 2]:.2f}x (median over paired runs; "
+        f"range {paired[0]:.2f}-{paired[-1]:.2f})"
+    )
+    if spark_s:
+        print(f"  spark    {rates(events, spark_s)}; {checks['spark']}")
+        ratio = sorted(spark_s)[len(spark_s) // 2] / sorted(ours)[len(ours) // 2]
+        print(f"  livelens / spark = {ratio:.1f}x (medians)", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, default=60)
     parser.add_argument("--peak-viewers", type=int, default=20_000)
-    parser.add_argument("--batch-rows", type=int, nargs="+", default=[50_000, 200_000])
+    parser.add_argument("--batch-rows", type=int, nargs="+", default=[10_000, 50_000, 200_000])
     parser.add_argument("--runs", type=int, default=3, help="for livelens and pandas")
     parser.add_argument("--spark-runs", type=int, default=2, help="per batch size")
     parser.add_argument("--no-spark", action="store_true")
@@ -396,35 +438,13 @@ def main() -> None:
     table = simulated_events(
         SimulationConfig(minutes=args.minutes, peak_viewers=args.peak_viewers), args.cache
     )
-    events = table.num_rows
     spark = None if args.no_spark else spark_session()
     with tempfile.TemporaryDirectory(prefix="livelens-compare-") as tmp:
         for batch_rows in args.batch_rows:
-            print(f"\n## micro-batches of {batch_rows:,} rows ({events:,} events)")
-            reference, seconds = timed(lambda b=batch_rows: run_livelens(table, b), args.runs)
-            ours = report("livelens", events, seconds, [])
-            result, seconds = timed(lambda b=batch_rows: run_pandas(table, b), args.runs)
-            theirs = report("pandas", events, seconds, differences(reference, result))
-            print(f"  livelens / pandas = {ours / theirs:.1f}x")
-            if spark is None:
-                continue
-            folder = Path(tmp) / f"batches-{batch_rows}"
-            files = write_batches(table, batch_rows, folder)
-            walls = []
-            for run in range(args.spark_runs):
-                work = Path(tmp) / f"spark_{batch_rows}_{run}"
-                result, wall, busy = run_spark(spark, folder, work)
-                walls.append(wall)
-                busy_text = ", ".join(f"{k.split('_')[0]} {v:.1f} s" for k, v in busy.items())
-                print(
-                    f"  spark run {run}: {files} files, {wall:.1f} s wall "
-                    f"({events / wall:,.0f} events/s; batch time per query: {busy_text})"
-                )
-            theirs = report("spark", events, walls, differences(reference, result))
-            print(f"  livelens / spark = {ours / theirs:.1f}x (spark median of {len(walls)} runs)")
+            compare(table, batch_rows, args, spark, Path(tmp))
     if spark is not None:
         spark.stop()
-    print(f"load average {os.getloadavg()[0]:.2f} at the end (above ~0.2: others shared the cores)")
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end (above ~1: others shared the cores)")
 
 
 if __name__ == "__main__":

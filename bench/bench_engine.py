@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -40,22 +41,26 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from session_events import crowd_events, simulated_events
-
 from livelens.engine.live import LiveEngine
 from livelens.engine.session_state import SessionState
 from livelens.engine.viewers import ViewerSessions
 from livelens.information.compute import metrics_of
 from livelens.sources.simulator import SimulationConfig
+from session_events import crowd_events, simulated_events
 
 MIB = 1 << 20
 GOAL_LATENCY_P99_S = 0.5
 GOAL_STATE_BYTES = 2 << 30
 
 
-def run_engine(table: pa.Table, batch_rows: int) -> tuple[LiveEngine, float, float]:
-    """Fold ``table`` in batches, finish, compute metrics; (engine, seconds, metrics seconds)."""
+def run_engine(table: pa.Table, batch_rows: int) -> tuple[LiveEngine, float, float, float]:
+    """Fold ``table`` in batches, finish, compute metrics.
+
+    Returns the engine, wall seconds, CPU seconds of this process (all threads) and the wall
+    seconds of ``metrics_of``. CPU well below wall means other processes took the cores.
+    """
     gc.collect()
+    cpu = time.process_time()
     started = time.perf_counter()
     engine = LiveEngine()
     for offset in range(0, table.num_rows, batch_rows):
@@ -65,24 +70,26 @@ def run_engine(table: pa.Table, batch_rows: int) -> tuple[LiveEngine, float, flo
     for state in engine.sessions.values():
         metrics_of(state)
     ended = time.perf_counter()
-    return engine, ended - started, ended - metrics_started
+    return engine, ended - started, time.process_time() - cpu, ended - metrics_started
 
 
 def throughput(table: pa.Table, batch_sizes: list[int], runs: int) -> dict[int, float]:
     print("\n## 1. Throughput: process() in micro-batches + finish() + metrics_of()")
     rates = {}
     for batch_rows in batch_sizes:
-        seconds, metrics_s = [], []
+        seconds, cpu_s, metrics_s = [], [], []
         for _ in range(runs):
-            _, total, metrics = run_engine(table, batch_rows)
+            _, total, cpu, metrics = run_engine(table, batch_rows)
             seconds.append(total)
+            cpu_s.append(cpu)
             metrics_s.append(metrics)
         median = sorted(seconds)[len(seconds) // 2]
         rates[batch_rows] = table.num_rows / median
         runs_text = ", ".join(f"{table.num_rows / s:,.0f}" for s in seconds)
         print(
             f"batches of {batch_rows:>7,}: median {rates[batch_rows]:>9,.0f} events/s "
-            f"(runs: {runs_text}; metrics_of {1000 * min(metrics_s):.0f} ms)",
+            f"(runs: {runs_text}; CPU/wall {sum(cpu_s) / sum(seconds):.2f}; "
+            f"metrics_of {1000 * min(metrics_s):.0f} ms)",
             flush=True,
         )
     return rates
@@ -187,8 +194,9 @@ def state_size(tmp: Path, viewers: int, minutes: int) -> None:
             f"end {plain['present_end']:,}, {plain['unique_viewers']:,} distinct viewers; "
             f"RSS growth {plain['rss_growth_bytes'] / MIB:,.0f} MiB at the end, "
             f"{plain['rss_peak_growth_bytes'] / MIB:,.0f} MiB at peak; traced Python heap "
-            f"{traced['traced_bytes'] / MIB:,.0f} MiB (peak {traced['traced_peak_bytes'] / MIB:,.0f}"
-            f" MiB); checkpoint {plain['checkpoint_bytes'] / MIB:,.0f} MiB, encode "
+            f"{traced['traced_bytes'] / MIB:,.0f} MiB "
+            f"(peak {traced['traced_peak_bytes'] / MIB:,.0f} MiB); "
+            f"checkpoint {plain['checkpoint_bytes'] / MIB:,.0f} MiB, encode "
             f"{plain['encode_s']:.2f} s, decode {plain['decode_s']:.2f} s; processed at "
             f"{plain['events'] / plain['seconds']:,.0f} events/s; goal <= 2 GiB: "
             f"{'met' if growth <= GOAL_STATE_BYTES else 'NOT met'}",
@@ -223,7 +231,7 @@ def breakdown(table: pa.Table, batch_rows: int) -> None:
     timed(ViewerSessions, "_time_out", lambda _: "  ViewerSessions._time_out (idle scan)")
     timed(ViewerSessions, "flush", lambda _: "ViewerSessions.flush (finish)")
     try:
-        _, seconds, metrics_s = run_engine(table, batch_rows)
+        _, seconds, _, metrics_s = run_engine(table, batch_rows)
     finally:
         for cls, name, original in patched:
             setattr(cls, name, original)
@@ -250,12 +258,13 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"# livelens live engine — python {platform.python_version()}, pyarrow {pa.__version__}, "
-        f"numpy {np.__version__}, msgspec {msgspec.__version__}, {platform.machine()}"
+        f"numpy {np.__version__}, msgspec {msgspec.__version__}, {os.cpu_count()} cores; "
+        f"load average {os.getloadavg()[0]:.2f} at the start"
     )
     config = SimulationConfig(minutes=args.minutes, peak_viewers=args.peak_viewers)
     table = simulated_events(config, args.cache)
     throughput(table, args.batch_rows, args.runs)
-    engine, _, _ = run_engine(table, 50_000)
+    engine, _, _, _ = run_engine(table, 50_000)
     started = time.perf_counter()
     checkpoint = engine.encode()
     print(
@@ -271,6 +280,7 @@ def main() -> None:
         gc.collect()
         with tempfile.TemporaryDirectory(prefix="livelens-bench-") as tmp:
             state_size(Path(tmp), args.crowd, args.crowd_minutes)
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end (above ~1: others shared the cores)")
 
 
 if __name__ == "__main__":

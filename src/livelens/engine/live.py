@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from livelens.engine.session_state import SessionSnapshot, SessionState
+from livelens.engine.session_state import CommentIntents, SessionSnapshot, SessionState
 from livelens.engine.watermark import Watermark
 from livelens.engine.windows import Int64Array
 
@@ -40,7 +40,9 @@ class LiveEngine:
         *,
         allowed_lateness: timedelta = DEFAULT_LATENESS,
         viewer_timeout: timedelta = DEFAULT_VIEWER_TIMEOUT,
+        comment_intents: CommentIntents | None = None,
     ) -> None:
+        self.comment_intents = comment_intents
         self.lateness_us = int(allowed_lateness / timedelta(microseconds=1))
         self.timeout_us = int(viewer_timeout / timedelta(microseconds=1))
         self.sessions: dict[str, SessionState] = {}
@@ -66,7 +68,7 @@ class LiveEngine:
         if state is None:
             room, platform = rows["room_id"][0].as_py(), rows["platform"][0].as_py()
             state = self.sessions[session_id] = SessionState(
-                session_id, room, platform, self.timeout_us
+                session_id, room, platform, self.timeout_us, self.comment_intents
             )
             self.watermarks[session_id] = Watermark(allowed_lateness_us=self.lateness_us)
         watermark = self.watermarks[session_id]
@@ -96,13 +98,18 @@ class LiveEngine:
         )
 
     @classmethod
-    def restore(cls, snapshot: EngineSnapshot) -> LiveEngine:
+    def restore(
+        cls, snapshot: EngineSnapshot, comment_intents: CommentIntents | None = None
+    ) -> LiveEngine:
         engine = cls(
             allowed_lateness=timedelta(microseconds=snapshot.lateness_us),
             viewer_timeout=timedelta(microseconds=snapshot.timeout_us),
+            comment_intents=comment_intents,
         )
         engine.watermarks = dict(snapshot.watermarks)
-        engine.sessions = {k: SessionState.restore(s) for k, s in snapshot.sessions.items()}
+        engine.sessions = {
+            k: SessionState.restore(s, comment_intents) for k, s in snapshot.sessions.items()
+        }
         engine.late_events = snapshot.late_events
         engine.events = snapshot.events
         return engine
@@ -112,8 +119,8 @@ class LiveEngine:
         return msgspec.msgpack.encode(self.snapshot())
 
     @classmethod
-    def decode(cls, data: bytes) -> LiveEngine:
-        return cls.restore(msgspec.msgpack.decode(data, type=EngineSnapshot))
+    def decode(cls, data: bytes, comment_intents: CommentIntents | None = None) -> LiveEngine:
+        return cls.restore(msgspec.msgpack.decode(data, type=EngineSnapshot), comment_intents)
 
 
 def session_ids(batch: pa.Table) -> list[str]:

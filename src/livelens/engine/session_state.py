@@ -9,6 +9,7 @@ or on arrival order within the allowed lateness.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 import msgspec
@@ -35,7 +36,7 @@ COUNTED: Final = (
 )
 # The columns each event type's update reads (taking fewer columns makes the split cheaper).
 _COLUMNS_OF: Final = {
-    "comment": ["viewer_id"],
+    "comment": ["viewer_id", "text"],
     "like": ["count"],
     "gift": ["amount_minor"],
     "viewer.join": ["viewer_id"],
@@ -105,6 +106,7 @@ class SessionSnapshot(msgspec.Struct, kw_only=True):
     order_products: dict[str, str]
     unmatched_refunds: dict[str, int]
     product_minutes: dict[str, CountersSnapshot]
+    concerns: dict[str, dict[int, int]]
     personas: list[tuple[int, str]]
     pins: list[tuple[int, str]]
     promos: dict[str, Promo]
@@ -115,8 +117,21 @@ def _column(table: pa.Table, name: str) -> list[Any]:
     return table[name].to_pylist()  # type: ignore[no-any-return]
 
 
+# Classifies comment texts: per comment, its intent labels (label -> confidence) and whether it
+# is a question. Injected (livelens.comments.analyze.CommentAnalyzer.intents) so the engine stays
+# free of the NLP layer's dependencies.
+CommentIntents = Callable[[list[str]], list[tuple[dict[str, float], bool]]]
+
+
 class SessionState:
-    def __init__(self, session_id: str, room_id: str, platform: str, timeout_us: int) -> None:
+    def __init__(
+        self,
+        session_id: str,
+        room_id: str,
+        platform: str,
+        timeout_us: int,
+        comment_intents: CommentIntents | None = None,
+    ) -> None:
         self.session_id, self.room_id, self.platform = session_id, room_id, platform
         self.first_us: int = 2**62
         self.last_us: int = -(2**62)
@@ -135,6 +150,9 @@ class SessionState:
         self.order_products: dict[str, str] = {}
         self.unmatched_refunds: dict[str, int] = {}
         self.product_minutes: dict[str, MinuteCounters] = {}
+        self.comment_intents = comment_intents
+        # Per minute: comments with each intent ("label") and questions with it ("?label").
+        self.concerns: dict[str, dict[int, int]] = {}
         self.personas: list[tuple[int, str]] = []
         self.pins: list[tuple[int, str]] = []
         self.promos: dict[str, Promo] = {}
@@ -170,6 +188,8 @@ class SessionState:
         counters = self.counters
         if kind == "comment":
             counters.add("comments", minutes)
+            if self.comment_intents is not None:
+                self._add_concerns(_column(rows, "text"), minutes.tolist())
         elif kind == "like":
             counters.add("likes", minutes, rows["count"].to_numpy(zero_copy_only=False))
         elif kind == "gift":
@@ -270,6 +290,17 @@ class SessionState:
                 if promo is not None:
                     promo.end_us = ts
 
+    def _add_concerns(self, texts: list[str], minutes: list[int]) -> None:
+        assert self.comment_intents is not None  # noqa: S101 - checked by the caller
+        concerns = self.concerns
+        for (intents, question), minute in zip(self.comment_intents(texts), minutes, strict=True):
+            keys = [*intents, "?"] if question else list(intents)
+            if question:
+                keys += [f"?{label}" for label in intents]
+            for key in keys:
+                per_minute = concerns.setdefault(key, {})
+                per_minute[minute] = per_minute.get(minute, 0) + 1
+
     def _add_product_minutes(
         self,
         products: pa.ChunkedArray,
@@ -319,6 +350,7 @@ class SessionState:
             order_products=dict(self.order_products),
             unmatched_refunds=dict(self.unmatched_refunds),
             product_minutes={k: c.snapshot() for k, c in self.product_minutes.items()},
+            concerns={k: dict(v) for k, v in self.concerns.items()},
             personas=list(self.personas),
             pins=list(self.pins),
             promos={k: msgspec.structs.replace(v) for k, v in self.promos.items()},
@@ -326,8 +358,13 @@ class SessionState:
         )
 
     @classmethod
-    def restore(cls, snap: SessionSnapshot) -> SessionState:
-        state = cls(snap.session_id, snap.room_id, snap.platform, snap.viewers.timeout_us)
+    def restore(
+        cls, snap: SessionSnapshot, comment_intents: CommentIntents | None = None
+    ) -> SessionState:
+        state = cls(
+            snap.session_id, snap.room_id, snap.platform, snap.viewers.timeout_us, comment_intents
+        )
+        state.concerns = {k: dict(v) for k, v in snap.concerns.items()}
         state.first_us, state.last_us = snap.first_us, snap.last_us
         state.counters = MinuteCounters.restore(snap.counters)
         state.online_reported = dict(snap.online_reported)

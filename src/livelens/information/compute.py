@@ -13,7 +13,7 @@ from itertools import accumulate
 import pyarrow as pa
 
 from livelens.engine.live import LiveEngine
-from livelens.engine.session_state import SessionState
+from livelens.engine.session_state import CommentIntents, SessionState
 from livelens.engine.windows import MICROS, MINUTE_US
 from livelens.information.metrics import (
     Funnel,
@@ -85,6 +85,10 @@ def _series(state: SessionState, first_minute: int, minutes: int) -> MinuteSerie
         persona=[_label_at(state.personas, m) for m in middles],
         pinned_product=[_label_at(state.pins, m) for m in middles],
         promo=running,
+        concerns={
+            key: [counts.get(first_minute + m, 0) for m in range(minutes)]
+            for key, counts in sorted(state.concerns.items())
+        },
     )
 
 
@@ -229,9 +233,11 @@ def metrics_of(state: SessionState) -> SessionMetrics:
     )
 
 
-def compute_session_metrics(events: pa.Table, batch_rows: int = 200_000) -> SessionMetrics:
+def compute_session_metrics(
+    events: pa.Table, batch_rows: int = 200_000, comment_intents: CommentIntents | None = None
+) -> SessionMetrics:
     """Run the engine over one session's stored events and return its metrics."""
-    engine = LiveEngine()
+    engine = LiveEngine(comment_intents=comment_intents)
     for offset in range(0, events.num_rows, batch_rows):
         engine.process(events.slice(offset, batch_rows))
     engine.finish()

@@ -35,6 +35,9 @@ class MinuteSeries(msgspec.Struct, kw_only=True):
     persona: list[str | None]  # the persona on air for most of the minute
     pinned_product: list[str | None]  # the product pinned for most of the minute
     promo: list[str | None]  # the promo running for most of the minute
+    # Comments per intent label ("price", ...) and questions per label ("?price"), "?" = all
+    # questions; empty when the engine ran without a comment classifier.
+    concerns: dict[str, list[int]] = {}
 
 
 class ProductSeries(msgspec.Struct, kw_only=True):

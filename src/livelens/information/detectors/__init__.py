@@ -15,6 +15,7 @@ from livelens.information.detectors.peak_window import detect_peak_window
 from livelens.information.detectors.persona_ranking import detect_persona_ranking
 from livelens.information.detectors.promo_effect import detect_promo_effect
 from livelens.information.detectors.retention_drop import detect_retention_drop
+from livelens.information.detectors.top_concern import detect_top_concern
 from livelens.information.detectors.top_product import detect_top_product
 from livelens.information.insight import Insight
 from livelens.information.metrics import SessionMetrics
@@ -26,6 +27,7 @@ DETECTORS: Final[tuple[Callable[[SessionMetrics], list[Insight]], ...]] = (
     detect_funnel_leak,
     detect_persona_ranking,
     detect_promo_effect,
+    detect_top_concern,
 )
 
 
@@ -42,5 +44,6 @@ __all__ = [
     "detect_persona_ranking",
     "detect_promo_effect",
     "detect_retention_drop",
+    "detect_top_concern",
     "detect_top_product",
 ]

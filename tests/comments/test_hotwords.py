@@ -80,7 +80,13 @@ def test_dedupe_key(text: str, key: str) -> None:
 
 def test_merge_counts_comments_and_distinct_viewers() -> None:
     merged = merge_near_duplicates(
-        [("v1", "多少钱？"), ("v2", "多少钱啊"), ("v1", "多少钱"), ("v3", "有S码吗"), (None, "！！")]
+        [
+            ("v1", "多少钱？"),
+            ("v2", "多少钱啊"),
+            ("v1", "多少钱"),
+            ("v3", "有S码吗"),
+            (None, "！！"),
+        ]
     )
     assert [(m.key, m.count, m.viewers) for m in merged] == [("多少钱", 3, 2), ("有S码吗", 1, 1)]
     assert merged[0].variants == ["多少钱？", "多少钱啊", "多少钱"]

@@ -14,6 +14,7 @@ from livelens.comments.hotwords import (
     content_words,
     count_words,
     hot_words,
+    hot_words_per_window,
     load_stopwords,
 )
 
@@ -90,3 +91,15 @@ def test_merge_counts_comments_and_distinct_viewers() -> None:
     )
     assert [(m.key, m.count, m.viewers) for m in merged] == [("多少钱", 3, 2), ("有S码吗", 1, 1)]
     assert merged[0].variants == ["多少钱？", "多少钱啊", "多少钱"]
+
+
+def test_hot_words_per_window_find_the_window_where_a_word_surges() -> None:
+    chatter = Counter({"主播": 20, "好看": 15})
+    minutes = [chatter.copy() for _ in range(30)]
+    for minute in (12, 13, 14):
+        minutes[minute]["福袋"] = 30
+    windows = hot_words_per_window(minutes, window=5)
+    assert [(w.start_minute, w.end_minute) for w in windows][:3] == [(0, 5), (5, 10), (10, 15)]
+    surging = [w for w in windows if any(h.word == "福袋" for h in w.words)]
+    assert [(w.start_minute, w.end_minute) for w in surging] == [(10, 15)]
+    assert all(h.word != "主播" for w in windows for h in w.words)

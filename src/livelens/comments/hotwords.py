@@ -112,3 +112,38 @@ def hot_words(
         )
     found.sort(key=lambda w: (-w.g2, -w.count, w.word))
     return found[:top]
+
+
+class WindowHotWords(msgspec.Struct, kw_only=True):
+    start_minute: int
+    end_minute: int  # exclusive
+    words: list[HotWord]
+
+
+def hot_words_per_window(
+    minute_counts: Sequence[Counter[str]], *, window: int = 5, top: int = 10
+) -> list[WindowHotWords]:
+    """Hot words of each ``window``-minute window against the rest of the session.
+
+    ``minute_counts[m]`` holds the content-word counts of minute ``m`` (see :func:`count_words`).
+    """
+    if window < 1:
+        msg = f"window must be at least 1 minute; got {window}"
+        raise ValueError(msg)
+    session: Counter[str] = Counter()
+    for counts in minute_counts:
+        session.update(counts)
+    out = []
+    for start in range(0, len(minute_counts), window):
+        end = min(start + window, len(minute_counts))
+        inside: Counter[str] = Counter()
+        for counts in minute_counts[start:end]:
+            inside.update(counts)
+        rest = session.copy()
+        rest.subtract(inside)
+        out.append(
+            WindowHotWords(
+                start_minute=start, end_minute=end, words=hot_words(+inside, +rest, top=top)
+            )
+        )
+    return out

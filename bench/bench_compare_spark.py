@@ -17,7 +17,7 @@ The shared metric set: per-minute comments, likes, clicks, orders, GMV, entries,
 clickers and buyers per minute; per-product clicks, orders, GMV; the funnel on distinct viewers;
 unique viewers. Each result is checked against livelens's before its speed is reported.
 
-    .venv-compare/bin/python bench/bench_compare_spark.py [--batch-rows 50000 200000] [--runs 2]
+    .venv-compare/bin/python bench/bench_compare_spark.py [--batch-rows 50000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import argparse
 import gc
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -287,10 +288,10 @@ def run_spark(spark: Any, folder: Path, work: Path) -> tuple[Summary, float, dic
     wall = time.perf_counter() - started
     batch_ms = {}
     for name, query in zip(("counts", "distinct"), queries, strict=True):
-        times = sorted(
+        times = list(
             p["durationMs"]["triggerExecution"] for p in query.recentProgress if p["numInputRows"]
         )
-        batch_ms[name] = float(times[len(times) // 2]) if times else float("nan")
+        batch_ms[name] = float(statistics.median(times)) if times else float("nan")
     counted = spark.table(f"counts_{tag}").toPandas()
     distinct_rows = spark.table(f"distinct_{tag}").toPandas()
     return _spark_summary(counted, distinct_rows), wall, batch_ms
@@ -370,7 +371,7 @@ def verdict(reference: Summary, result: Summary) -> str:
 
 
 def rates(events: int, seconds: list[float]) -> str:
-    median = sorted(seconds)[len(seconds) // 2]
+    median = statistics.median(seconds)
     runs = ", ".join(f"{events / s:,.0f}" for s in seconds)
     return f"median {events / median:>10,.0f} events/s (runs: {runs})"
 
@@ -409,12 +410,12 @@ def compare(
     print(f"  pandas   {rates(events, pandas_s)}; {checks['pandas']}")
     paired = sorted(p / o for o, p in zip(ours, pandas_s, strict=True))
     print(
-        f"  livelens / pandas = {paired[len(paired) // 2]:.2f}x (median over paired runs; "
+        f"  livelens / pandas = {statistics.median(paired):.2f}x (median over paired runs; "
         f"range {paired[0]:.2f}-{paired[-1]:.2f})"
     )
     if spark_s:
         print(f"  spark    {rates(events, spark_s)}; {checks['spark']}")
-        ratio = sorted(spark_s)[len(spark_s) // 2] / sorted(ours)[len(ours) // 2]
+        ratio = statistics.median(spark_s) / statistics.median(ours)
         print(f"  livelens / spark = {ratio:.1f}x (medians)", flush=True)
 
 
@@ -424,7 +425,7 @@ def main() -> None:
     parser.add_argument("--peak-viewers", type=int, default=20_000)
     parser.add_argument("--batch-rows", type=int, nargs="+", default=[10_000, 50_000, 200_000])
     parser.add_argument("--runs", type=int, default=3, help="for livelens and pandas")
-    parser.add_argument("--spark-runs", type=int, default=2, help="per batch size")
+    parser.add_argument("--spark-runs", type=int, default=3, help="per batch size")
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--cache", type=Path, help="keep the simulated events here (Parquet)")
     args = parser.parse_args()

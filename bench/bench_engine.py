@@ -25,6 +25,7 @@ import gc
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,7 +84,7 @@ def throughput(table: pa.Table, batch_sizes: list[int], runs: int) -> dict[int, 
             seconds.append(total)
             cpu_s.append(cpu)
             metrics_s.append(metrics)
-        median = sorted(seconds)[len(seconds) // 2]
+        median = statistics.median(seconds)
         rates[batch_rows] = table.num_rows / median
         runs_text = ", ".join(f"{table.num_rows / s:,.0f}" for s in seconds)
         print(
@@ -133,16 +134,23 @@ def replay(table: pa.Table, rate: float, interval_s: float) -> dict[str, float]:
     }
 
 
+def keeps_up(result: dict[str, float], interval_s: float) -> bool:
+    """Idle >= 5 % of the time, and done within max(2 intervals, 0.25 s) of the last arrival."""
+    return result["busy"] <= 0.95 and result["behind_at_end"] <= max(2 * interval_s, 0.25)
+
+
 def latency(table: pa.Table, rate: float, intervals: list[float], runs: int) -> dict[float, Any]:
     print(
         f"\n## 2. Latency at an offered load of {rate:,.0f} events/s "
-        f"({table.num_rows / rate:.1f} s of replay per run)"
+        f"({table.num_rows / rate:.1f} s of replay per run)\n"
+        "kept up = the engine idle >= 5% of the wall time and done within max(2 intervals, "
+        "0.25 s) of the last arrival"
     )
     summary = {}
     for interval in intervals:
         results = [replay(table, rate, interval) for _ in range(runs)]
         for r in results:
-            kept_up = r["behind_at_end"] <= max(2 * interval, 0.25)
+            kept_up = keeps_up(r, interval)
             print(
                 f"every {1000 * interval:.0f} ms: p50 {1000 * r['p50']:.0f} ms, "
                 f"p99 {1000 * r['p99']:.0f} ms, max {1000 * r['max']:.0f} ms, "
@@ -152,9 +160,9 @@ def latency(table: pa.Table, rate: float, intervals: list[float], runs: int) -> 
                 f"{r['batches']} batches, largest {r['largest']:,} events",
                 flush=True,
             )
-        p99 = sorted(r["p99"] for r in results)[len(results) // 2]
+        p99 = statistics.median(r["p99"] for r in results)
         worst = max(r["max"] for r in results)
-        kept = all(r["behind_at_end"] <= max(2 * interval, 0.25) for r in results)
+        kept = all(keeps_up(r, interval) for r in results)
         summary[interval] = {"p99": p99, "max": worst, "kept_up": kept}
         print(
             f"every {1000 * interval:.0f} ms, median of {runs}: p99 {1000 * p99:.0f} ms "
@@ -198,7 +206,8 @@ def state_size(tmp: Path, viewers: int, minutes: int) -> None:
             f"(peak {traced['traced_peak_bytes'] / MIB:,.0f} MiB); "
             f"checkpoint {plain['checkpoint_bytes'] / MIB:,.0f} MiB, encode "
             f"{plain['encode_s']:.2f} s, decode {plain['decode_s']:.2f} s; processed at "
-            f"{plain['events'] / plain['seconds']:,.0f} events/s; goal <= 2 GiB: "
+            f"{plain['events'] / plain['seconds']:,.0f} events/s in batches of 200,000, "
+            f"slowest batch {plain['slowest_batch_s']:.2f} s; goal <= 2 GiB: "
             f"{'met' if growth <= GOAL_STATE_BYTES else 'NOT met'}",
             flush=True,
         )

@@ -1,11 +1,11 @@
 """Child process of bench_engine.py: the memory that the live engine's state takes.
 
-Reads an events table (Parquet), then folds it into a fresh :class:`LiveEngine` in micro-batches and
-prints one JSON line: resident-set growth (``/proc/self/statm``; the table is loaded before the
-baseline is read, so it is not counted), peak growth while processing, the viewers present at the
-peak and at the end, and the checkpoint size with its encode/decode times. With ``--tracemalloc``
-it also reports the Python heap (objects and NumPy arrays) that the state holds, traced from an
-empty engine; tracing slows processing, so the times of that run are not comparable.
+Reads an events table (Parquet), then folds it into a fresh :class:`LiveEngine` in micro-batches
+and prints one JSON line: the slowest batch, resident-set growth (``/proc/self/statm``; the table
+is loaded before the baseline is read, so it is not counted), peak growth while processing, the
+viewers present at the peak and at the end, and the checkpoint size with its encode/decode times.
+With ``--tracemalloc`` it also reports the Python heap (objects and NumPy arrays) that the state
+holds, traced from an empty engine; tracing slows processing, so that run's times do not count.
 
     .venv/bin/python bench/engine_state.py EVENTS.parquet [--tracemalloc] [--batch-rows 200000]
 """
@@ -55,16 +55,22 @@ def main() -> None:
     if args.tracemalloc:
         tracemalloc.start()
     engine = LiveEngine()
-    peak_rss, peak_present = base, 0
+    peak_rss, peak_present, slowest = base, 0, 0.0
     started = time.perf_counter()
     for offset in range(0, table.num_rows, args.batch_rows):
+        batch_started = time.perf_counter()
         engine.process(table.slice(offset, args.batch_rows))
+        slowest = max(slowest, time.perf_counter() - batch_started)
         peak_rss = max(peak_rss, rss_bytes())
         peak_present = max(peak_present, present(engine))
     engine.finish()
     seconds = time.perf_counter() - started
     peak_present = max(peak_present, present(engine))
-    result: dict[str, float | int] = {"events": table.num_rows, "seconds": seconds}
+    result: dict[str, float | int] = {
+        "events": table.num_rows,
+        "seconds": seconds,
+        "slowest_batch_s": slowest,
+    }
     if args.tracemalloc:
         gc.collect()
         current, traced_peak = tracemalloc.get_traced_memory()

@@ -13,7 +13,17 @@ from click.testing import CliRunner
 from livelens.cli import EXIT_QUARANTINED, cli
 from livelens.testing import event_record, jsonl
 
-COMMANDS = ("analyze", "demo", "export", "ingest", "quarantine", "run", "sessions", "simulate")
+COMMANDS = (
+    "analyze",
+    "comments",
+    "demo",
+    "export",
+    "ingest",
+    "quarantine",
+    "run",
+    "sessions",
+    "simulate",
+)
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

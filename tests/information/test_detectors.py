@@ -49,7 +49,7 @@ LABEL_COLUMNS = ("persona", "pinned_product", "promo")
 INT_COLUMNS = [
     f.name
     for f in msgspec.structs.fields(MinuteSeries)
-    if f.name not in (*LABEL_COLUMNS, "online_reported")
+    if f.name not in (*LABEL_COLUMNS, "online_reported", "concerns")
 ]
 KINDS = [
     "top_product", "peak_window", "retention_drop", "funnel_leak", "persona_ranking", "promo_effect"

@@ -5,12 +5,13 @@ Each module registers its commands on the one group in :mod:`livelens.cli.app`.
 
 from __future__ import annotations
 
-from livelens.cli import live_commands, simulation_commands, store_commands
+from livelens.cli import comment_commands, live_commands, simulation_commands, store_commands
 from livelens.cli.app import EXIT_QUARANTINED, cli, main
 
 __all__ = [
     "EXIT_QUARANTINED",
     "cli",
+    "comment_commands",
     "live_commands",
     "main",
     "simulation_commands",

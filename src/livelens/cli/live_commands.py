@@ -12,6 +12,7 @@ import msgspec
 from livelens.cli.app import DB_OPTION, WORKSPACE_OPTION, cli
 from livelens.cli.render import render_analysis, render_minute
 from livelens.cli.simulation_commands import default_reviews
+from livelens.comments.analyze import CommentAnalyzer
 from livelens.errors import InvalidInput
 from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
 from livelens.information.analysis import analyze_session
@@ -35,7 +36,7 @@ def analyze_command(db: Path, session_id: str, fmt: str) -> None:
     if events.num_rows == 0:
         msg = f"session {session_id!r} has no events in {db}; see `livelens sessions --db {db}`"
         raise InvalidInput(msg)
-    analysis = analyze_session(events, names)
+    analysis = analyze_session(events, names, CommentAnalyzer(names.values()).intents)
     if fmt == "json":
         click.echo(msgspec.json.encode(analysis).decode())
     else:

@@ -9,6 +9,7 @@ import click
 
 from livelens.cli.app import WORKSPACE_OPTION, cli
 from livelens.cli.render import render_analysis, render_report
+from livelens.comments.analyze import CommentAnalyzer
 from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
 from livelens.events.reference import load_reference
 from livelens.information.analysis import analyze_session
@@ -98,7 +99,9 @@ def demo_command(out: Path, minutes: int, peak_viewers: int, seed: int, workspac
                 click.echo(f"      {kind:<22} {n:>10,}")
         events, names = store.events(truth.session_id), store.display_names()
     click.echo("4/4 analysis:")
-    click.echo(render_analysis(analyze_session(events, names)))
+    click.echo(
+        render_analysis(analyze_session(events, names, CommentAnalyzer(names.values()).intents))
+    )
     click.echo(
         f"ground truth ({events_path.stem}.truth.json): hot product "
         f"{names.get(truth.hot_product_id, truth.hot_product_id)}, interaction peak minutes "

@@ -10,6 +10,7 @@ and reported only when it is over-represented (its share in the window is above 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -47,9 +48,16 @@ def load_stopwords(folder: Path) -> frozenset[str]:
     return frozenset(words)
 
 
+_RUNS: Final = re.compile(r"(.)\1{2,}")
+
+
 def content_words(tokens: Iterable[str], stopwords: frozenset[str]) -> Iterable[str]:
-    """Tokens that can carry a topic: not stopwords, not a single Latin/digit/punctuation mark."""
+    """Tokens that can carry a topic: not stopwords, not a single Latin/digit/punctuation mark.
+
+    Runs of one character are cut to two, so 哈哈哈 and 哈哈哈哈 count as one word.
+    """
     for token in tokens:
+        token = _RUNS.sub(r"\1\1", token)
         if token in stopwords:
             continue
         if len(token) == 1 and not ("\u4e00" <= token <= "\u9fff"):

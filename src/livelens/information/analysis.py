@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import msgspec
 import pyarrow as pa
 
+from livelens.engine.session_state import CommentIntents
 from livelens.information.compute import compute_session_metrics
 from livelens.information.detectors import detect_all
 from livelens.information.insight import Insight
@@ -32,13 +33,18 @@ def with_display_names(insight: Insight, names: Mapping[str, str]) -> Insight:
     return msgspec.structs.replace(insight, text_zh=text_zh, text_en=text_en)
 
 
-def analyze_session(events: pa.Table, names: Mapping[str, str] | None = None) -> Analysis:
+def analyze_session(
+    events: pa.Table,
+    names: Mapping[str, str] | None = None,
+    comment_intents: CommentIntents | None = None,
+) -> Analysis:
     """Metrics and insights of the events of one session.
 
     ``names`` maps product and persona ids to what viewers and managers call them (the catalog's
-    titles, the personas' display names).
+    titles, the personas' display names); ``comment_intents`` classifies comments into concerns
+    (e.g. :meth:`livelens.comments.analyze.CommentAnalyzer.intents`).
     """
-    metrics = compute_session_metrics(events)
+    metrics = compute_session_metrics(events, comment_intents=comment_intents)
     insights = detect_all(metrics)
     if names:
         insights = [with_display_names(i, names) for i in insights]

@@ -1,0 +1,239 @@
+"""What a comment is about: the live-commerce concern/intent taxonomy, and whether it asks.
+
+The model is a weighted lexicon (:mod:`livelens.comments.lexicon`), not a trained classifier:
+there is no labelled live-comment corpus to train one on, an operator can read why a comment got
+a label and fix a miss by adding a phrase, and it runs in a few microseconds per comment, which
+the biggest rooms need. The phrases are compiled into one regular expression shaped as a
+character trie, so a comment is scanned once; matches are taken longest first without overlap,
+which is what makes "不贵" override "贵". The patterns are zero-width look-aheads tried only at
+the characters they can start with. Whole tokens are looked up in a dict.
+
+A label's confidence is ``1 / (1 + exp(-SLOPE * (sum_of_weights - 2)))``: one clear cue (3)
+gives ~0.8, two give ~0.99, a hint alone (1) ~0.2. Every label at or above :data:`THRESHOLD` is
+returned; "other" when none is. An ad (any spam signal) is labelled spam only: what it
+mentions is bait, not a viewer's concern.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Final, NamedTuple
+
+from livelens.comments.lexicon import (
+    BARE_QUESTIONS,
+    ENOUGH,
+    FALLBACK_CUES,
+    HOST_MENTION_WEIGHT,
+    INTENT_LABELS,
+    NOT_QUESTION,
+    PATTERN_CUES,
+    PHRASE_CUES,
+    QUESTION_FINALS,
+    QUESTION_WORDS,
+    STRONG,
+    TOKEN_CUES,
+)
+from livelens.comments.spam import spam_signals
+
+__all__ = ["INTENT_LABELS", "THRESHOLD", "classify", "is_question"]
+
+THRESHOLD: Final = 0.5
+SLOPE: Final = 1.5
+
+Weights = tuple[tuple[str, float], ...]
+
+
+def _merge(rows: Iterable[tuple[str, float, str]]) -> dict[str, Weights]:
+    """Phrase → ((label, summed weight), ...); a phrase under several labels cues each."""
+    merged: defaultdict[str, dict[str, float]] = defaultdict(dict)
+    for label, weight, phrases in rows:
+        for phrase in phrases.split():
+            weights = merged[phrase]
+            if label:
+                weights[label] = weights.get(label, 0.0) + weight
+    return {phrase: tuple(weights.items()) for phrase, weights in merged.items()}
+
+
+_Trie = dict[str, "_Trie"]
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regex matching any of ``words``, longest first, as a trie (one branch per character)."""
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: _Trie) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # A word ends here: the optional tail is greedy, so the longer words are tried first.
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+_PHRASES: Final = _merge(PHRASE_CUES)
+_FALLBACKS: Final = _merge(FALLBACK_CUES)
+_TOKENS: Final = _merge(TOKEN_CUES)
+_OPINION_LABELS: Final = frozenset({"praise", "complaint"})
+_ASKING: Final = ("吗", "不", "还是")  # an opinion right before these is asked about, not held
+
+
+class _Phrase(NamedTuple):
+    weights: Weights
+    asked: Weights  # the weights when the phrase is asked about ("好吃吗"): no opinion
+    fallback: Weights
+
+
+_PHRASE_TABLE: Final = {
+    phrase: _Phrase(
+        weights=weights,
+        asked=tuple((label, w) for label, w in weights if label not in _OPINION_LABELS),
+        fallback=_FALLBACKS.get(phrase, ()),
+    )
+    for phrase, weights in {**dict.fromkeys(_FALLBACKS, ()), **_PHRASES}.items()
+}
+# Consuming: the phrase trie, longest match first; group 2 says whether a question follows.
+_PHRASE_SCAN: Final = re.compile(f"({_trie_pattern(_PHRASE_TABLE)})(?=({'|'.join(_ASKING)})?)")
+
+
+def _pattern_dispatch() -> dict[str, tuple[re.Pattern[str], dict[int, Weights]]]:
+    """Start character → (the patterns that can start there as one regex, weights by group).
+
+    Each alternative is a zero-width look-ahead, so the phrases inside a pattern still count.
+    Characters with the same patterns share one compiled regex.
+    """
+    by_char: defaultdict[str, list[int]] = defaultdict(list)
+    for index, (starts, _, _) in enumerate(PATTERN_CUES):
+        for char in dict.fromkeys(starts):
+            by_char[char].append(index)
+    compiled: dict[tuple[int, ...], tuple[re.Pattern[str], dict[int, Weights]]] = {}
+    for indices in map(tuple, by_char.values()):
+        if indices not in compiled:
+            regex = re.compile("|".join(f"(?P<p{i}>(?={PATTERN_CUES[i][1]}))" for i in indices))
+            weights = {
+                regex.groupindex[f"p{i}"]: tuple(PATTERN_CUES[i][2].items()) for i in indices
+            }
+            compiled[indices] = (regex, weights)
+    return {char: compiled[tuple(indices)] for char, indices in by_char.items()}
+
+
+_PATTERNS_AT: Final = _pattern_dispatch()
+_PATTERN_STARTS: Final = re.compile("[" + re.escape("".join(sorted(_PATTERNS_AT))) + "]")
+_ORDER: Final = {label: index for index, label in enumerate(INTENT_LABELS)}
+# The shopping concerns: a comment about one of them is not small talk with the host.
+_CONCERNS: Final = frozenset(INTENT_LABELS[: INTENT_LABELS.index("comparison") + 1])
+_WORD: Final = re.compile(r"\w")
+
+
+def _confidence(weight: float) -> float:
+    return 1.0 / (1.0 + math.exp(-SLOPE * (weight - ENOUGH)))
+
+
+def _cue_sums(text: str, tokens: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Summed weights per label from phrases, patterns and tokens; and from fallbacks."""
+    sums: dict[str, float] = {}
+    fallback: dict[str, float] = {}
+    table = _PHRASE_TABLE
+    for phrase, asking in _PHRASE_SCAN.findall(text):
+        entry = table[phrase]
+        for label, weight in entry.asked if asking else entry.weights:
+            sums[label] = sums.get(label, 0.0) + weight
+        for label, weight in entry.fallback:
+            fallback[label] = fallback.get(label, 0.0) + weight
+    patterns_at = _PATTERNS_AT
+    for start in _PATTERN_STARTS.finditer(text):
+        position = start.start()
+        regex, weights_by_group = patterns_at[text[position]]
+        hit = regex.match(text, position)
+        if hit is not None:
+            for label, weight in weights_by_group[hit.lastindex or 0]:
+                sums[label] = sums.get(label, 0.0) + weight
+    token_cues = _TOKENS
+    for token in tokens:
+        cued = token_cues.get(token)
+        if cued:
+            for label, weight in cued:
+                sums[label] = sums.get(label, 0.0) + weight
+    return sums, fallback
+
+
+def _passing(sums: dict[str, float]) -> list[str]:
+    """Labels whose confidence reaches THRESHOLD (their weight reaches ENOUGH), taxonomy order."""
+    return sorted((label for label, w in sums.items() if w >= ENOUGH), key=_ORDER.__getitem__)
+
+
+def classify(normalized_text: str, tokens: list[str]) -> dict[str, float]:
+    """Label → confidence for every label at or above :data:`THRESHOLD`, in taxonomy order.
+
+    ``normalized_text`` comes from :func:`~livelens.comments.normalize.normalize` and
+    ``tokens`` from :meth:`~livelens.comments.segment.Segmenter.tokens` on it. Never empty:
+    ``{"other": confidence}`` when no concern applies.
+    """
+    signals = spam_signals(normalized_text)
+    if signals:
+        return {"spam": round(_confidence(STRONG * len(signals)), 3)}
+    sums, fallback = _cue_sums(normalized_text, tokens)
+    if not sums and normalized_text and not _WORD.search(normalized_text):
+        sums = {"interaction": STRONG}  # a reaction of symbols or emoji only: "?", "👏"
+    host = sums.pop("@host", None)
+    if host is not None and not any(sums.get(label, 0.0) >= ENOUGH for label in _CONCERNS):
+        sums["interaction"] = sums.get("interaction", 0.0) + HOST_MENTION_WEIGHT
+    passing = _passing(sums)
+    if not passing and fallback:
+        sums, passing = fallback, _passing(fallback)
+    if not passing:
+        best = max(sums.values(), default=-math.inf)
+        return {"other": round(1.0 - _confidence(best), 3)}
+    return {label: round(_confidence(sums[label]), 3) for label in passing}
+
+
+def _alternation(words: str) -> str:
+    return "|".join(re.escape(word) for word in sorted(words.split(), key=len, reverse=True))
+
+
+_NOT_QUESTION: Final = re.compile(_alternation(NOT_QUESTION))
+_QUESTION_WORD: Final = re.compile(_alternation(QUESTION_WORDS))
+# 好不好, 有没有, 贵不贵 (not "了没了": particles do not ask)
+_A_NOT_A: Final = re.compile(r"(?P<a>[^\W\d_了的啊吧呢吗])[不没](?P=a)")
+_FINAL_PARTICLE: Final = re.compile(f"(?:{_alternation(QUESTION_FINALS)})[啊呀]?\\W*$")
+# X还是Y offers a choice; 还是 opening the comment or after a person ("我还是喜欢") does not.
+_CHOICE: Final = re.compile(r"(?<=\w)(?<![我你他她])还是(?!喜欢|觉得|算了|要|买|不错|可以|挺)")
+# "160 100斤", "身高158体重52": a body measure alone asks which size fits.
+_BODY_MEASURE: Final = re.compile(
+    r"^(?:身高)?1[4-9]\d(?:cm)?[ ,/]?(?:体重)?\d{2,3}(?:\.\d)?(?:斤|kg|公斤)?$"
+)
+_BARE: Final = frozenset(BARE_QUESTIONS.split())
+_SIZE_WORD: Final = re.compile(r"(?:x{0,3}[sml]|[2-6]xl|xs)码?")
+
+
+def is_question(normalized_text: str, tokens: list[str]) -> bool:
+    """Whether a comment asks something the host could answer.
+
+    A question mark asks (a comment of symbols only, "？？？", is a reaction, not a question);
+    so do question words and particles (吗, 多少, 几, 怎么, 什么, 哪, 呢 at the end, …), A-not-A
+    forms (有没有, 贵不贵, 能不能) and X还是Y choices. Live rooms also ask with a bare keyword:
+    a comment that is only "链接", "价格", "s码" (or a repetition of them) or a body measure
+    ("160 100斤") is a question. Requests ("上链接", "求链接") and exclamations ("怎么这么贵",
+    "好几天了") are not.
+    """
+    text = normalized_text
+    if "?" in text:
+        return _WORD.search(text) is not None
+    if _NOT_QUESTION.search(text):
+        text = _NOT_QUESTION.sub(" ", text)
+    if _QUESTION_WORD.search(text) or _A_NOT_A.search(text) or _FINAL_PARTICLE.search(text):
+        return True
+    if _CHOICE.search(text):
+        return True
+    if tokens and all(token in _BARE or _SIZE_WORD.fullmatch(token) for token in tokens):
+        return True
+    return _BODY_MEASURE.match(text.replace(" ", "")) is not None

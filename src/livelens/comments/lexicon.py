@@ -1,0 +1,375 @@
+"""The concern/intent lexicon: which words cue which label, and how strongly.
+
+One table, read by :mod:`livelens.comments.intents`. Entries are matched against the
+*normalized* comment (see :mod:`livelens.comments.normalize`), so they are written in
+Simplified, lower-case form. A comment's score for a label is the sum of the weights of the
+cues found in it, squashed by a logistic: a weight of 2 alone is the decision threshold (0.5),
+3 is a clear single cue (~0.8), 1 is a hint that needs another cue to count.
+
+How phrases interact (the negation and context rules):
+
+* Patterns (regular expressions) look ahead without consuming: they add weight for a form
+  ("比X便宜", "160 100斤", "甜不甜") and the phrases inside still count.
+* Phrases are matched longest first, left to right, without overlap. A longer phrase therefore
+  overrides the words inside it: "不贵" (price, praise) is never read as "贵" (price, complaint);
+  "运费险" is after-sales, not the shipping fee; "还有人吗" is not a stock question.
+* A phrase with label ``"@host"`` marks a mention of the host or the stream; with no shopping
+  concern in the comment it makes the comment interaction (:data:`HOST_MENTION_WEIGHT`).
+* A phrase with label ``""`` is a *blocker*: it consumes its text and cues nothing
+  ("钱包" is no price cue, "撤退" no return, "码住" no size, "真的假的" no authenticity).
+* An opinion followed by 吗, 不 or 还是 asks, it does not judge: the praise and complaint weights
+  of a phrase right before them are dropped ("性价比高吗", "好吃不", "划算还是…").
+* Token cues match whole tokens only: Latin size letters, reply digits, single characters that
+  are cues alone but not inside other words.
+* Fallback cues count only when no label reached the threshold: a bare "多少" in a sales room
+  asks the price, but "腰围多少" asks a size.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+INTENT_LABELS: Final = (
+    "price",
+    "discount",
+    "size",
+    "shipping",
+    "stock",
+    "quality",
+    "authenticity",
+    "how_to_buy",
+    "after_sales",
+    "comparison",
+    "praise",
+    "complaint",
+    "interaction",
+    "spam",
+    "other",
+)
+
+STRONG: Final = 3.0
+CLEAR: Final = 2.5
+ENOUGH: Final = 2.0
+HINT: Final = 1.0
+
+# (label, weight, space-separated phrases). A phrase listed under several labels cues them all.
+PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
+    # price — asks what it costs, or judges the price level
+    ("price", STRONG, "多少钱 价格 价位 价钱 什么价 啥价 到手价 原价 单价 怎么卖 咋卖 几块钱"),
+    ("price", STRONG, "性价比 贵不贵 贵吗 便宜吗 买得起 买不起 值不值 一起多少 到手"),
+    ("price", STRONG, "太贵 好贵 真贵 有点贵 小贵 这么贵 那么贵 贵了 贵多了 又涨价 涨价 降价"),
+    ("price", STRONG, "不贵 很便宜 好便宜 真便宜 太便宜 超便宜 也便宜 划算 价格美丽 一个价 券后"),
+    ("price", ENOUGH, "贵 便宜 更便宜 值了"),
+    ("price", HINT, "离谱"),
+    ("price", STRONG, "差价"),
+    ("quality", STRONG, "色差"),
+    ("price", STRONG, "性价比高 性价比超高 性价比很高 哪个划算 哪个便宜 这价"),
+    ("praise", ENOUGH, "性价比高 性价比超高 性价比很高"),
+    ("complaint", STRONG, "太贵 好贵 真贵 这么贵 那么贵 又涨价"),
+    ("complaint", ENOUGH, "有点贵 小贵 贵了"),
+    ("complaint", HINT, "涨价 贵"),
+    ("praise", ENOUGH, "不贵 很便宜 好便宜 真便宜 太便宜 超便宜 也便宜 划算 价格美丽 值了"),
+    # discount — coupons, promotions, giveaways, bargaining for a lower price
+    ("discount", STRONG, "券 优惠 折扣 打折 满减 秒杀 福袋 抽奖 赠品 小样 半价 红包 福利价 活动价"),
+    ("discount", STRONG, "专属价 专享 买一送一 买二送一 第二件 叠加 便宜点 便宜一点 再便宜 再低点"),
+    ("discount", ENOUGH, "活动 福利 送个 送点 送一"),
+    ("discount", STRONG, "少一点 少点 便宜些 再少 没优惠 没有赠品 领券 券后 几折 抽中 中奖 能便宜"),
+    ("discount", STRONG, "优惠点 试用装 试用"),
+    ("complaint", ENOUGH, "没优惠 没有赠品 用不了"),
+    # size — sizes, fit, body measures, dimensions and quantity of content (spec)
+    ("size", STRONG, "尺码 码数 几码 什么码 啥码 大码 小码 大一码 小一码 鞋码 码偏 码正 尺寸"),
+    ("size", STRONG, "偏大 偏小 偏窄 偏宽 宽松 能穿 可以穿 穿什么 穿多大 穿得下 身高 体重"),
+    ("size", STRONG, "腰围 胸围 臀围 肩宽 裤长 衣长 袖长 长度 规格 容量 毫升 净含量 多重 几克"),
+    ("size", STRONG, "多少克 几片 多少片 几个装 几支 大包装 多大 多长 多宽 多高"),
+    ("size", STRONG, "哪个码 选哪个码 哪个尺码 电压 功率 重量 瓦数 能装 小号 大号 中号 几段 加长"),
+    ("size", STRONG, "加大 短款 长款 中长款 均码"),
+    ("", 0.0, "多长时间 多久时间"),
+    ("size", CLEAR, "用完 能用多久"),
+    ("size", HINT, "紧 修身 床"),
+    # shipping — dispatch, carriers, delivery time, fees and destinations
+    ("shipping", STRONG, "发货 快递 物流 包邮 顺丰 中通 圆通 韵达 申通 极兔 邮政 京东快递 冷链"),
+    ("shipping", STRONG, "几天到 几天能到 到货 收到货 没收到 运费 地址 偏远 预售 寄 能到"),
+    ("shipping", ENOUGH, "新疆 西藏 内蒙 青海 海外 港澳 香港 台湾 国外"),
+    ("complaint", ENOUGH, "没收到 没发货"),
+    ("shipping", STRONG, "还没收到 还没发货 还不发货 还没到 快递员 能收到 待发货 发京东 京东物流"),
+    ("shipping", STRONG, "还没发 加急"),
+    ("complaint", STRONG, "还没发 慢得 一言难尽 劝退 敷衍 差太多 差很多 差好多 没反应 没回应"),
+    ("complaint", STRONG, "没人管 玩意"),
+    ("complaint", ENOUGH, "机器人"),
+    ("complaint", 1.5, "要死"),
+    ("price", HINT, "劝退"),
+    ("complaint", CLEAR, "没更新 没动"),
+    ("complaint", STRONG, "还没收到 还没发货 还不发货"),
+    # stock — availability, sell-out, restocking, variants still on sale
+    ("stock", STRONG, "有货 没货 无货 缺货 现货 补货 库存 售罄 卖完 没抢到 秒没 手慢 还有吗"),
+    ("stock", STRONG, "还有没有 还剩 还有多少 会补 返场 加单 下架 还能拍 拍不了 断货"),
+    ("stock", STRONG, "秒光 抢光 卖光 剩多少 还有没 断码 秒完 抢不到 上新 没了吗 就没了 放点货"),
+    ("stock", STRONG, "多放 加货 货够 再上吗 会再上"),
+    ("how_to_buy", 1.5, "上架"),
+    ("stock", HINT, "上架"),
+    ("how_to_buy", STRONG, "求上架 快上架 上架了吗 哪下单 哪里下单 信用卡 微信支付 支付宝"),
+    ("how_to_buy", STRONG, "付款方式 白条 定金 订金 尾款"),
+    ("complaint", CLEAR, "点不开 进不去 付不了 拍不下"),
+    ("after_sales", STRONG, "坏了包 坏了能 坏了可以 坏了怎么"),
+    ("stock", 1.5, "没了"),
+    ("shipping", HINT, "现货"),
+    # quality — material, composition, workmanship, durability, taste, effect
+    ("quality", STRONG, "质量 材质 面料 材料 做工 纯棉 真皮 实木 起球 掉色 褪色 缩水 透气 耐用"),
+    ("quality", STRONG, "异味 味道 口感 成分 含量 绒量 保质期 过敏 敏感肌 酒精 不粘 好用吗 效果"),
+    ("quality", STRONG, "防水 变形 掉毛 涂层 羊毛 羊绒 真丝 蚕丝 涤纶 聚酯 不锈钢 陶瓷 硅胶 全棉"),
+    ("quality", STRONG, "棉麻"),
+    ("quality", STRONG, "亚麻 雪纺 皮质 用料 扎实 保温 保暖 续航 噪音 静音 耐穿 耐磨 怪味 甲醛"),
+    ("quality", STRONG, "添加剂"),
+    ("quality", STRONG, "防腐剂 热量 卡路里 变质 发霉 过期 真伪 送人 送礼 送长辈 买过吗 用过吗"),
+    ("quality", STRONG, "吃过吗"),
+    ("quality", STRONG, "用过的 买过的 不掉色 不起球 不缩水 不变形 不过敏 不粘"),
+    ("praise", 1.5, "不掉色 不起球 不缩水 不变形 不过敏 扎实"),
+    ("quality", STRONG, "变黄 发黄 长痘 闷痘 致痘 防晒 纯铜 清洗 好洗 机洗 水洗 手洗 含糖 料子"),
+    ("quality", STRONG, "天然 刺激吗 刺激性 无刺激 不刺激 有刺激"),
+    ("quality", STRONG, "补水 保湿 美白 控油 祛痘 遮瑕 持妆 持久 显色 暖和"),
+    ("quality", STRONG, "钻绒 新鲜 打蜡 生产日期 新日期 屏幕 清晰 画质 音质 电池 护眼 硅油 蛋白质"),
+    ("quality", STRONG, "纸张 适合几岁"),
+    ("quality", CLEAR, "吃起来 用起来 摸起来 闻起来 喝起来 穿起来"),
+    ("quality", ENOUGH, "结实 黄皮 油皮 干皮 坏了 安全 用过 指数"),
+    ("quality", HINT, "适合 色号 薄"),
+    ("complaint", ENOUGH, "过敏 坏了 薄"),
+    ("complaint", 1.5, "一般"),
+    ("complaint", STRONG, "质量一般 做工一般 效果一般 味道一般 很一般 太一般 一般般 不喜欢 不满意"),
+    ("complaint", STRONG, "不舒服 不好用 不好吃 不划算 不值"),
+    ("quality", STRONG, "质量一般 做工一般 效果一般 味道一般"),
+    # authenticity — genuine goods, official channels, anti-counterfeit checks
+    ("authenticity", STRONG, "正品 正货 真货 假货 高仿 a货 仿品 保真 防伪 官旗 专柜 授权 验货"),
+    ("authenticity", STRONG, "吊牌 原装 品牌方 假一赔 验真 溯源 买到假"),
+    ("authenticity", CLEAR, "官方 旗舰店 假的 是真的吗 代购"),
+    ("authenticity", STRONG, "担心买到假 怕买到假 真伪 不是假货 直营 质检 仿的 原厂 正版 盗版"),
+    ("complaint", ENOUGH, "买到假"),
+    ("praise", ENOUGH, "不是假货 放心买"),
+    # how_to_buy — the link, the cart, which item to pick, how to order and pay
+    ("how_to_buy", STRONG, "链接 小黄车 购物车 怎么买 怎么拍 在哪拍 哪里拍 拍哪个 怎么下单 在哪买"),
+    ("how_to_buy", STRONG, "哪里买 点哪 怎么付款 付款 花呗 分期 货到付款 备注 怎么抢"),
+    ("how_to_buy", CLEAR, "能拍"),
+    ("how_to_buy", 1.5, "几号"),
+    # after_sales — returns, exchanges, guarantees, invoices, customer service
+    ("after_sales", STRONG, "退货 退款 能退 可以退 还能退 包退 退换 换货 包换 可以换 能换 退了"),
+    ("after_sales", STRONG, "不退"),
+    ("after_sales", STRONG, "七天无理由 无理由 运费险 售后 保修 质保 价保 发票 客服 破损 申请退"),
+    ("after_sales", STRONG, "退货运费 保价 退运费"),
+    ("after_sales", CLEAR, "找谁"),
+    ("after_sales", STRONG, "退货地址 寄回 换新 少了一件 少发 漏发 发错 不到账 运费谁出"),
+    ("after_sales", CLEAR, "划痕 磕碰 瑕疵 污渍 少件"),
+    ("complaint", CLEAR, "划痕 磕碰 瑕疵 污渍 少件"),
+    ("after_sales", 1.5, "怎么办"),
+    ("complaint", STRONG, "少了一件 少发 漏发 发错 不到账"),
+    # a condition, not a complaint: "不满意可以退吗"
+    ("after_sales", STRONG, "不满意可以 不满意能 不满意包 不喜欢可以 不喜欢能 不合适可以 不合适能"),
+    ("after_sales", STRONG, "不合适包"),
+    ("complaint", ENOUGH, "破损"),
+    # comparison — against another product, variant, brand, shop or channel
+    ("comparison", STRONG, "区别 对比 哪个好 哪个更 选哪个 哪款 有什么不一样 有啥不同 不同 一样吗"),
+    ("comparison", STRONG, "差在哪 别家 别的直播间 哪个划算 哪个便宜 哪个适合 哪个值"),
+    ("comparison", CLEAR, "拼多多 淘宝 京东 天猫 超市 李佳琦 上一款 上一个 某宝 某东 某多多 某音"),
+    ("comparison", STRONG, "比较一下 对比一下 比较下 比一比"),
+    ("comparison", HINT, "比较"),
+    ("comparison", STRONG, "哪个划算 哪个便宜 怎么选 差多少"),
+    ("comparison", CLEAR, "两款 线下 专卖店 实体店"),
+    ("comparison", STRONG, "更好的 同价位"),
+    ("comparison", 1.5, "外面 一个价 贵多了 更便宜"),
+    # praise — positive opinion on product, deal or host; announcing a purchase
+    ("praise", STRONG, "好看 漂亮 好用 好吃 喜欢 爱了 不错 满意 回购 已拍 拍了 已下单 下单了"),
+    ("praise", STRONG, "已经下单 买它 绝绝子 yyds 真香 闭眼入 心动 精致 显白 舒服 宝藏 专业"),
+    ("praise", STRONG, "好评 太棒 绝了 种草 抢到了 很好 真的好 好听 逼真 靠谱 牛逼 太牛 宝藏主播"),
+    ("praise", STRONG, "支持主播 必须支持 支持一下 支持支持"),
+    ("praise", CLEAR, "冲 买了 期待 开心 入手 美丽"),
+    ("praise", STRONG, "入了 安排上 变好 变白 变嫩 有效果 效果好 见效 又来买 又买了 再来一单 太会"),
+    ("praise", CLEAR, "下次还来 还会再来"),
+    ("interaction", CLEAR, "下次还来 还会再来"),
+    ("praise", ENOUGH, "买过 有保障 推荐"),
+    ("praise", STRONG, "真的香 杠杠 高级 推荐大家 好清楚 老顾客 一直用 好美 真美 好帅 真帅 精神"),
+    ("praise", STRONG, "可爱 气质 颜值"),
+    ("praise", STRONG, "还行 挺好 蛮好 挺不错 精细 细致 已买 已入 便宜好多"),
+    ("praise", CLEAR, "好甜"),
+    ("price", STRONG, "便宜好多"),
+    ("", 0.0, "比专柜 比官方 比旗舰店 比官旗 紧张 高贵 不同步 刺激消费"),
+    ("complaint", CLEAR, "不买了"),
+    ("praise", HINT, "讲得 支持"),
+    ("quality", CLEAR, "好吃吗 舒服吗"),
+    # complaint — dissatisfaction with product, service, host or deal
+    ("complaint", STRONG, "垃圾 骗 差评 太差 态度差 货不对板 图片不一样 虚假 拖时间 废话 难用"),
+    ("complaint", STRONG, "难吃 难看 不好看 智商税 坑 失望 翻车 踩雷 上当 不给说法 不回消息"),
+    ("complaint", STRONG, "不回复 没人处理"),
+    ("complaint", 1.5, "不回"),
+    ("complaint", STRONG, "没人理 太慢 慢死 别买 不行 怎么还没 离谱 太次 次品 没用 用都没有"),
+    ("complaint", STRONG, "打不通 不通"),
+    ("complaint", STRONG, "念稿 听不清 卡了 卡顿 声音小 声音好小 很差 真差 好差 太假 怪怪 等好久"),
+    ("complaint", STRONG, "领不了 用不了 打不开"),
+    ("complaint", CLEAR, "差了 差 破了"),
+    ("complaint", STRONG, "难闻 破东西 买亏 亏了 描述不符 和描述"),
+    ("complaint", HINT, "不一样"),
+    ("complaint", 1.5, "好久"),
+    ("complaint", 1.5, "还没"),
+    ("complaint", HINT, "根本 等了 说法 不好"),
+    # interaction — greetings, arrivals, check-ins, call-and-reply, cheers, talk about the stream
+    ("interaction", STRONG, "主播好 晚上好 早上好 中午好 下午好 大家好 你好 来了 来啦 刚来 进来了"),
+    ("interaction", STRONG, "刚进来 第一次来 打卡 点赞 关注了 哈哈 嘿嘿 下播 几点播 还播 回放"),
+    ("interaction", STRONG, "背景音乐 bgm ai主播 虚拟主播 数字人 真人 辛苦了 晚安 拜拜 走了 滴滴"),
+    ("interaction", STRONG, "有人吗 还有人 讲慢 讲到哪 嗓子 看我 叫什么名字 奥利给 好耶 主播呢"),
+    ("interaction", STRONG, "退出直播间 宝藏主播 老粉 粉丝 喝口水 喝水 休息 点关注 关注一下 加油"),
+    ("interaction", STRONG, "来晚了"),
+    ("interaction", STRONG, "生意兴隆 刚进 卖的是啥 卖的什么 在卖什么 讲的什么 讲的啥 念稿 听不清"),
+    ("interaction", STRONG, "卡了 卡顿"),
+    ("interaction", STRONG, "声音小 声音好小"),
+    ("interaction", CLEAR, "关注 祝"),
+    ("interaction", CLEAR, "快乐 👏 👍 ❤ 🌹"),
+    ("interaction", 1.5, "声音"),
+    ("interaction", HINT, "讲得"),
+    ("interaction", STRONG, "哈喽 谢谢主播 感谢 谢谢 火箭 礼物 小心心 灯牌 粉丝团 哇哦 有人在"),
+    ("interaction", STRONG, "心情"),
+    ("interaction", CLEAR, "歌 几岁"),
+    ("interaction", STRONG, "来看你 又来看 嗨"),
+    ("interaction", CLEAR, "背景"),
+    ("complaint", STRONG, "不理人 水时间 磨叽 墨迹 啰嗦 黑屏"),
+    ("interaction", ENOUGH, "黑屏"),
+    # the host or the stream is mentioned: interaction when no shopping concern is (see HOST)
+    ("@host", 0.0, "主播 直播间 主持人"),
+    # blockers: contain a cue but mean something else
+    ("", 0.0, "钱包 号码 密码 二维码 码住 撤退 退出 贵州 宝贵 富贵 真的假的 冲突 买了什么 坑位"),
+    ("", 0.0, "今天几号 好几 几乎 下单 好看吗 差不多 牛肉 牛奶 牛仔 买了没 拍了没 拍了怎么"),
+    ("", 0.0, "买了怎么"),
+)
+
+_DIGITS: Final = "0123456789"
+_NUMERALS: Final = "一二三四五六七八九十百千两"
+_TASTES: Final = "甜辣咸酸苦香臭软硬厚薄腻脆嫩凉热闷暖烫重沉滑黏粘冰扎"
+_DEFECTS: Final = "掉起褪缩变漏裂皱卡"
+
+# (starts, regular expression, {label: weight}). Patterns look ahead without consuming text, so
+# the phrases inside them still count. ``starts`` lists the characters a match can begin at: only
+# those positions are tried, with only the patterns that can start there (a test checks the
+# lists). At one position only the first matching pattern counts; the patterns sharing a start
+# are written to be exclusive.
+PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
+    # price: "99元" (also "99米"/"99块" after normalization), "100以内", "卖89", "九块九",
+    # "299也太…"
+    (_DIGITS, r"(?<![\d.])\d+(?:\.\d+)?元", {"price": CLEAR}),
+    (
+        _DIGITS + _NUMERALS,
+        rf"(?<![\d{_NUMERALS}])[\d{_NUMERALS}]+(?:元|块)?以[内下]",
+        {"price": STRONG},
+    ),
+    ("卖", r"卖\d+", {"price": CLEAR}),
+    (_NUMERALS, rf"[{_NUMERALS}]+块[一二三四五六七八九]?(?!钱)", {"price": CLEAR}),
+    (_DIGITS, r"(?<![\d.])\d{2,5}(?=也|还|都|就|才)", {"price": 1.5}),
+    ("满", r"满\d+减", {"discount": STRONG}),
+    (_DIGITS + "一二三四五六七八九几", r"[\d一二三四五六七八九几]折", {"discount": STRONG}),
+    ("加", r"加\d+单", {"stock": STRONG}),
+    # size: size letters or numbers with 码, body measures, metres, counts of content
+    ("xsml" + _DIGITS, r"(?<![a-z\d])(?:x{0,3}[sml]|[2-6]xl|xs|\d{2})码", {"size": STRONG}),
+    (
+        _DIGITS,
+        r"(?<![\d.])\d+(?:\.\d+)?(?:斤|kg|公斤|cm|厘米|mm|ml|g|克|寸)(?![a-z])",
+        {"size": STRONG},
+    ),
+    (
+        _DIGITS + "一两",
+        r"(?<![\d.])\d(?:\.\d)?米\d?|[一两]米[一二三四五六七八九]",
+        {"size": STRONG},
+    ),
+    (
+        "几多",
+        r"(?:几|多少)(?:寸|片|颗|抽|张|卷|包(?!邮)|袋|支|粒|瓶|罐|盒|条|只|根|毫升|升|克"
+        r"|斤装|个装)",
+        {"size": STRONG},
+    ),
+    ("大小", r"[大小]一点的|[大小]号", {"size": STRONG}),
+    # shipping: 发 after a time or a possibility ("明天发", "能发", "多久发"), not 发票/发福袋
+    (
+        "能可今明当天小时啥几马先多何",
+        r"(?:能|可以|今天|明天|当天|天内|小时内|时候|啥时|几天|马上|先|多久|几号|几点|何时)"
+        r"发(?![票福红券个链])",
+        {"shipping": STRONG},
+    ),
+    # stock: a colour or size still there or gone
+    ("有", r"有(?:没有)?[黑白红粉蓝绿灰紫黄棕咖杏]色", {"stock": STRONG}),
+    ("颜色号", r"(?:颜色|色|号)(?:没了|没有了|断了|卖完)", {"stock": STRONG}),
+    ("码", r"码(?:没了|没有了|断了|卖完)", {"stock": STRONG, "size": CLEAR}),
+    # comparison: an explicit comparison with something else ("和X比", "比X便宜", "跟X一样吗")
+    (
+        "和跟与",
+        r"[和跟与](?!照片|图片|描述|实物|宣传)[^,.!?。，]{1,10}"
+        r"(?:比|一样吗|一个价|区别|不同|差)",
+        {"comparison": STRONG},
+    ),
+    ("比", r"比[^,.!?。，]{1,8}贵", {"comparison": STRONG, "complaint": 1.5}),
+    ("比", r"比[^,.!?。，]{1,8}(?:便宜|好|强|差|值)", {"comparison": STRONG}),
+    ("哪", r"哪个[^,.!?。，]{0,4}(?:更|高|值|划算|适合)", {"comparison": STRONG}),
+    # quality: A-not-A of a sensory attribute or a defect ("甜不甜", "掉不掉"); suitability
+    (_TASTES, rf"(?P<taste>[{_TASTES}])不(?P=taste)", {"quality": STRONG}),
+    (_DEFECTS, rf"(?P<defect>[{_DEFECTS}])不(?P=defect)", {"quality": STRONG}),
+    (
+        "能可",
+        r"(?:能|可以)(?:吃|用|喝|戴|带|洗|机洗|水洗|煮|蒸|泡|微波)(?:吗|不|么)",
+        {"quality": STRONG},
+    ),
+    (
+        "会甜辣咸酸苦腻脆嫩",
+        r"会不会(?:粘|掉|起|褪|缩|变|漏|裂|坏|过敏|烂)|[甜辣咸酸苦腻脆嫩]吗",
+        {"quality": STRONG},
+    ),
+    # complaint: waiting ("一个月了", "等了三天"), broken promises ("说好的赠品呢"), early defects
+    (
+        _DIGITS + "一两三四五六七八九十几半",
+        r"[一两三四五六七八九十几\d半]+个?(?:月|周|天|星期|礼拜|小时)了",
+        {"complaint": 1.5},
+    ),
+    ("等", r"等了[^,.!?。，]{0,4}(?:月|周|天|星期|小时|半天)", {"complaint": STRONG}),
+    ("说", r"说好的[^,.!?。，]{0,8}呢", {"complaint": STRONG}),
+    ("一", r"一直(?:没|不|显示|在|都没)", {"complaint": CLEAR}),
+    ("就", r"就(?:起球|坏|破|掉色|褪色|变形|开线|脱胶|断|裂|漏)", {"complaint": STRONG}),
+    # praise of the host's selling
+    (
+        "讲",
+        r"讲[得的](?:真|好|很|太|超)?(?:清楚|明白|细|专业|棒|好)(?![快慢])",
+        {"praise": STRONG, "interaction": ENOUGH},
+    ),
+    # interaction: the host's call-and-reply ("扣1", "1111", "666"); remarks on the host's person
+    ("扣", r"扣\s?个?\d+", {"interaction": STRONG}),
+    (_DIGITS, r"^(?P<reply>\d)(?P=reply){0,5}$|^6{3,}", {"interaction": STRONG}),
+    (
+        "主",
+        r"主播[^,.!?。，]{0,6}?(?:好看|漂亮|好美|真美|帅|可爱|专业|厉害|棒|会挑|会选|好听|辛苦"
+        r"|别|不要)",
+        {"interaction": ENOUGH},
+    ),
+)
+
+# A host or stream mention ("@host" phrases) with no shopping concern is talk to or about the
+# host: interaction gets this much weight ("主播几岁了", "直播间卡了"; not "主播 多少钱").
+HOST_MENTION_WEIGHT: Final = ENOUGH
+
+# (label, weight, space-separated tokens): whole-token matches only.
+TOKEN_CUES: Final[tuple[tuple[str, float, str], ...]] = (
+    ("size", CLEAR, "s m l xl xxl xxxl xs sml 2xl 3xl 4xl ml"),
+    ("after_sales", CLEAR, "退"),
+    ("after_sales", 1.5, "换"),
+    ("interaction", CLEAR, "草 666 888 哈哈哈 哇"),
+    ("price", CLEAR, "价"),
+    ("praise", CLEAR, "绝"),
+)
+
+# (label, weight, phrases): count only when no other label reached the threshold.
+FALLBACK_CUES: Final[tuple[tuple[str, float, str], ...]] = (("price", STRONG, "多少"),)
+
+# Question detection (see intents.is_question). Words that ask wherever they stand:
+QUESTION_WORDS: Final = (
+    "吗 多少 几 怎么 怎样 咋 什么 啥 哪 为何 为啥 多久 多大 多重 多长 多高 多宽 谁 是吧 对吧"
+    " 真的假的"
+)
+# Particles that ask at the end of a comment ("包邮不", "链接呢", "发货没").
+QUESTION_FINALS: Final = "呢 不 没"
+# A question word inside these is not asking: 好几天 (several days), 怎么这么 (an exclamation).
+NOT_QUESTION: Final = (
+    "好几 几乎 几十 几百 十几 怎么这么 怎么那么 不管怎么 什么鬼 什么垃圾 什么玩意 没什么 什么都"
+    " 没啥 哪怕 干吗 谁买啊 谁要啊 谁会买 什么破"
+)
+# A comment that is only one of these words (or its repetition) asks about it: "链接", "价格".
+BARE_QUESTIONS: Final = "链接 价格 价钱 尺码 码数 运费 库存 材质 优惠券 券 规格 尺寸"

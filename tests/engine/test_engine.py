@@ -196,3 +196,24 @@ def test_metrics_without_products_say_so(session: pa.Table) -> None:
     assert metrics.totals.ctr is None
     assert metrics.funnel is None
     assert "products" in metrics.unavailable
+
+
+def test_promo_metrics_count_the_promoted_products_selling_while_it_runs(
+    session: pa.Table,
+) -> None:
+    metrics = _run([session])
+    (promo,) = metrics.promos
+    assert (promo.scope, promo.product_id) == ("product", "sku-b")
+    origin_us = int(metrics.started_at.timestamp()) // 60 * 60 * 1_000_000
+    inside = [m for m in range(metrics.minutes) if promo.start_minute <= m + 0.5 < promo.end_minute]
+    assert promo.minutes_on == len(inside) > 0
+    low, high = origin_us + inside[0] * MINUTE_US, origin_us + (inside[-1] + 1) * MINUTE_US
+    (expected,) = duckdb.sql(
+        f"""
+        SELECT count(*), coalesce(sum(amount_minor), 0) FROM session
+        WHERE type = 'order.paid' AND product_id = 'sku-b'
+          AND epoch_us(ts) >= {low} AND epoch_us(ts) < {high}
+        """  # noqa: S608 - integers computed above
+    ).fetchall()
+    assert (promo.orders, promo.gmv_minor) == expected
+    assert promo.clicks > 0

@@ -13,7 +13,7 @@ from itertools import accumulate
 import pyarrow as pa
 
 from livelens.engine.live import LiveEngine
-from livelens.engine.session_state import CommentIntents, SessionState
+from livelens.engine.session_state import CommentIntents, Promo, SessionState
 from livelens.engine.windows import MICROS, MINUTE_US
 from livelens.information.metrics import (
     Funnel,
@@ -146,6 +146,29 @@ def _personas(series: MinuteSeries) -> list[PersonaMetrics]:
     return sorted(out, key=lambda p: p.persona_id)
 
 
+def _promo(
+    promo: Promo, origin_us: int, series: MinuteSeries, products: dict[str, ProductSeries]
+) -> PromoMetrics:
+    start = (promo.start_us - origin_us) / MINUTE_US
+    end = ((promo.end_us or promo.start_us + promo.duration_s * MICROS) - origin_us) / MINUTE_US
+    inside = [m for m in range(len(series.orders)) if start <= m + 0.5 < end]
+    own = products.get(promo.product_id) if promo.product_id else None
+    source: ProductSeries | MinuteSeries = own if own is not None else series
+    return PromoMetrics(
+        promo_id=promo.promo_id,
+        product_id=promo.product_id,
+        discount_pct=promo.discount_pct,
+        price_minor=promo.price_minor,
+        start_minute=start,
+        end_minute=end,
+        scope="product" if own is not None else "session",
+        minutes_on=len(inside),
+        clicks=sum(source.clicks[m] for m in inside),
+        orders=sum(source.orders[m] for m in inside),
+        gmv_minor=sum(source.gmv_minor[m] for m in inside),
+    )
+
+
 def metrics_of(state: SessionState) -> SessionMetrics:
     """The metrics of one session's state (the engine may keep running afterwards)."""
     first_minute = state.first_us // MINUTE_US
@@ -199,6 +222,13 @@ def metrics_of(state: SessionState) -> SessionMetrics:
         if has_products
         else None
     )
+    product_series = {
+        product: ProductSeries(
+            **{f: counters.series(f, first_minute, minutes) for f in counters.names}
+        )
+        for product, counters in sorted(state.product_minutes.items())
+    }
+    promos_in_order = sorted(state.promos.values(), key=lambda p: p.start_us)
     return SessionMetrics(
         session_id=state.session_id,
         room_id=state.room_id,
@@ -212,24 +242,9 @@ def metrics_of(state: SessionState) -> SessionMetrics:
         funnel=funnel,
         products=_products(state) if has_products else None,
         personas=_personas(series) if state.personas else None,
-        promos=[
-            PromoMetrics(
-                promo_id=p.promo_id,
-                product_id=p.product_id,
-                discount_pct=p.discount_pct,
-                price_minor=p.price_minor,
-                start_minute=(p.start_us - origin) / MINUTE_US,
-                end_minute=((p.end_us or p.start_us + p.duration_s * MICROS) - origin) / MINUTE_US,
-            )
-            for p in sorted(state.promos.values(), key=lambda p: p.start_us)
-        ],
+        promos=[_promo(p, origin, series, product_series) for p in promos_in_order],
         unavailable=unavailable,
-        product_series={
-            product: ProductSeries(
-                **{f: counters.series(f, first_minute, minutes) for f in counters.names}
-            )
-            for product, counters in sorted(state.product_minutes.items())
-        },
+        product_series=product_series,
     )
 
 

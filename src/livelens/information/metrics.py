@@ -94,6 +94,13 @@ class PromoMetrics(msgspec.Struct, kw_only=True):
     price_minor: int | None
     start_minute: float
     end_minute: float
+    # Selling during the promo (minutes whose middle falls inside it): of the promoted product
+    # where there is one ("product"), else of the whole session ("session").
+    scope: str = "session"
+    minutes_on: int = 0
+    clicks: int = 0
+    orders: int = 0
+    gmv_minor: int = 0
 
 
 class Totals(msgspec.Struct, kw_only=True):

@@ -76,6 +76,7 @@ def demo_command(out: Path, minutes: int, peak_viewers: int, seed: int, workspac
     stored, and analyse it: live metrics and insights, checked against the simulator's truth."""
     out.mkdir(parents=True, exist_ok=True)
     events_path, db = out / "session.jsonl", out / "livelens.duckdb"
+    db.unlink(missing_ok=True)  # the demo's own store: each run starts from an empty one
     config = SimulationConfig(
         minutes=minutes, peak_viewers=peak_viewers, seed=seed, reviews_path=default_reviews()
     )

@@ -43,19 +43,24 @@ def _label_at(timeline: list[tuple[int, str]], at_us: int) -> str | None:
     return timeline[index][1] if index >= 0 else None
 
 
+def _distinct_per_minute(
+    pairs: set[tuple[int, str]], first_minute: int, minutes: int
+) -> list[int]:
+    """Distinct viewers per minute from (epoch minute, viewer) pairs."""
+    out = [0] * minutes
+    for minute, _ in pairs:
+        if 0 <= minute - first_minute < minutes:
+            out[minute - first_minute] += 1
+    return out
+
+
 def _series(state: SessionState, first_minute: int, minutes: int) -> MinuteSeries:
     counts = state.counters
     column = {name: counts.series(name, first_minute, minutes) for name in counts.names}
     viewers = state.viewers
     delta = viewers.series("delta", first_minute, minutes)
-    clickers = [0] * minutes
-    for minute, _ in state.clickers_by_minute:
-        if 0 <= minute - first_minute < minutes:
-            clickers[minute - first_minute] += 1
-    buyers = [0] * minutes
-    for minute, _ in state.buyers_by_minute:
-        if 0 <= minute - first_minute < minutes:
-            buyers[minute - first_minute] += 1
+    clickers = _distinct_per_minute(state.clickers_by_minute, first_minute, minutes)
+    buyers = _distinct_per_minute(state.buyers_by_minute, first_minute, minutes)
     middles = [(first_minute + m) * MINUTE_US + MINUTE_US // 2 for m in range(minutes)]
     promos = sorted(state.promos.values(), key=lambda p: p.start_us)
     running: list[str | None] = []

@@ -43,9 +43,7 @@ def _label_at(timeline: list[tuple[int, str]], at_us: int) -> str | None:
     return timeline[index][1] if index >= 0 else None
 
 
-def _distinct_per_minute(
-    pairs: set[tuple[int, str]], first_minute: int, minutes: int
-) -> list[int]:
+def _distinct_per_minute(pairs: set[tuple[int, str]], first_minute: int, minutes: int) -> list[int]:
     """Distinct viewers per minute from (epoch minute, viewer) pairs."""
     out = [0] * minutes
     for minute, _ in pairs:

@@ -23,8 +23,8 @@ demo: setup
 test: setup lint typecheck unit
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: setup
 	$(BIN)/mypy

@@ -123,3 +123,30 @@ def test_sessions_and_export(tmp_path: Path) -> None:
     assert exported.exit_code == 0
     assert "wrote 2 events" in exported.stdout
     assert out.stat().st_size > 0
+
+
+def test_run_the_simulator_live_prints_each_minute_and_resumes(tmp_path: Path) -> None:
+    db = str(tmp_path / "live.duckdb")
+    args = ["run", "--source", "simulator", "--db", db, "--speed", "2000", "--minutes", "3"]
+    args += ["--peak-viewers", "60", "--seed", "4"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert [line for line in first.output.splitlines() if "分钟" in line][0].startswith("[sim-4] ")
+    assert "第2分钟" in first.output
+    assert "0 duplicates, 0 quarantined" in first.output
+    again = CliRunner().invoke(cli, args)  # resumes after the last checkpoint: nothing is new
+    assert again.exit_code == 0, again.output
+    assert "resuming live from" in again.output
+    assert "0 events stored" in again.output
+
+
+def test_run_follows_a_file_until_idle(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(jsonl([event_record("comment"), event_record("like")]))
+    db = str(tmp_path / "live.duckdb")
+    result = CliRunner().invoke(
+        cli, ["run", "--source", str(path), "--db", db, "--idle-timeout", "0.2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 events stored" in result.output
+    assert "[session-1]" in result.output

@@ -71,7 +71,7 @@ class LiveRunner:
         if saved is None:
             return None
         self.position, state = saved
-        self.engine = LiveEngine.decode(state)
+        self.engine = LiveEngine.decode(state, self.engine.comment_intents)
         return self.position
 
     def checkpoint(self) -> None:

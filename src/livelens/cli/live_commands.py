@@ -13,6 +13,7 @@ from livelens.cli.app import DB_OPTION, WORKSPACE_OPTION, cli
 from livelens.cli.render import render_analysis, render_minute
 from livelens.cli.simulation_commands import default_reviews
 from livelens.comments.analyze import CommentAnalyzer
+from livelens.engine.live import LiveEngine
 from livelens.errors import InvalidInput
 from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
 from livelens.information.analysis import analyze_session
@@ -21,6 +22,8 @@ from livelens.runner import BatchUpdate, LiveRunner
 from livelens.settings import load_settings
 from livelens.sources.base import SourceBatch
 from livelens.sources.jsonl import FilePosition, JsonLinesTail
+from livelens.sources.paced import PacedSimulator
+from livelens.sources.simulator import SimulationConfig, build_session
 from livelens.store.duckdb import DuckDBStore
 
 
@@ -80,19 +83,23 @@ def run_command(
     settings = load_settings(workspace)
     pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_path))
     with DuckDBStore(db) as store:
-        runner = LiveRunner(store, pseudonymiser, name=name, clock=lambda: datetime.now(UTC))
+        config = SimulationConfig(
+            minutes=minutes, peak_viewers=peak_viewers, seed=seed, reviews_path=default_reviews()
+        )
+        if source == "simulator":  # the simulated room's catalog and personas
+            store.put_reference(build_session(config).reference)
+        analyzer = CommentAnalyzer(store.display_names().values())
+        runner = LiveRunner(
+            store,
+            pseudonymiser,
+            name=name,
+            engine=LiveEngine(comment_intents=analyzer.intents),
+            clock=lambda: datetime.now(UTC),
+        )
         position = None if fresh else runner.resume()
+        batches: Iterable[SourceBatch]
         if source == "simulator":
-            from livelens.sources.paced import PacedSimulator
-            from livelens.sources.simulator import SimulationConfig
-
-            config = SimulationConfig(
-                minutes=minutes,
-                peak_viewers=peak_viewers,
-                seed=seed,
-                reviews_path=default_reviews(),
-            )
-            batches: Iterable[SourceBatch] = PacedSimulator(config, speed, position)
+            batches = PacedSimulator(config, speed, position)
         else:
             start = FilePosition.decode(position) if position else None
             batches = JsonLinesTail(Path(source), start=start, idle_timeout_s=idle_timeout)

@@ -131,7 +131,9 @@ def test_run_the_simulator_live_prints_each_minute_and_resumes(tmp_path: Path) -
     args += ["--peak-viewers", "60", "--seed", "4"]
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert [line for line in first.output.splitlines() if "分钟" in line][0].startswith("[sim-4] ")
+    minutes = [line for line in first.output.splitlines() if "分钟" in line]
+    assert all(line.startswith("[sim-4] ") for line in minutes)
+    assert len(minutes) == 3
     assert "第2分钟" in first.output
     assert "0 duplicates, 0 quarantined" in first.output
     again = CliRunner().invoke(cli, args)  # resumes after the last checkpoint: nothing is new

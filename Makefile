@@ -4,9 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup demo test lint typecheck unit bench bench-engine bench-comments bench-compare train-sentiment lock clean
+.PHONY: setup system demo test lint typecheck unit bench bench-engine bench-comments bench-compare train-sentiment lock clean
 
-setup: $(STAMP)
+setup: $(STAMP) system web/node_modules/.installed
+
+## Debian packages (Chromium, CJK fonts, poppler) where missing; see scripts/setup_system.sh.
+system:
+	@bash scripts/setup_system.sh
+
+## The live screen's front-end packages (ECharts), pinned by web/package-lock.json, served locally.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "livelens needs Python >= 3.11")'
@@ -58,7 +67,7 @@ bench-compare:
 ## Re-resolve requirements.lock from pyproject.toml (needs network to PyPI).
 lock: setup
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra train --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .venv-compare demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-compare web/node_modules demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -35,3 +35,11 @@ class StoreError(RuntimeError, LivelensError):
 
 class ConfigurationError(RuntimeError, LivelensError):
     """Settings, keys or the workspace directory are unusable."""
+
+
+class AuthenticationError(PermissionError, LivelensError):
+    """A request carries no token, an unknown or revoked one, or one without the needed role."""
+
+
+class NotFound(LookupError, LivelensError):
+    """A named thing (a session, a token) does not exist."""

@@ -42,6 +42,7 @@ class CommentAnalyzer:
         self.segmenter = Segmenter(catalog_terms)
         self.sentiment = sentiment or SentimentModel.load()
         self._intents: dict[str, tuple[dict[str, float], bool]] = {}
+        self._tokens: dict[str, list[str]] = {}
         self._analyses: dict[str, CommentAnalysis] = {}
 
     def intents(self, texts: Sequence[str]) -> list[tuple[dict[str, float], bool]]:
@@ -59,6 +60,19 @@ class CommentAnalyzer:
                     classify(normalized, tokens),
                     is_question(normalized, tokens),
                 )
+            out.append(found)
+        return out
+
+    def tokens(self, texts: Sequence[str]) -> list[list[str]]:
+        """Tokens of each (normalised) comment: what hot words count."""
+        cache = self._tokens
+        if len(cache) > CACHE_LIMIT:
+            cache.clear()
+        out = []
+        for text in texts:
+            found = cache.get(text)
+            if found is None:
+                found = cache[text] = self.segmenter.tokens(normalize(text))
             out.append(found)
         return out
 

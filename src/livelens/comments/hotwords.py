@@ -155,3 +155,32 @@ def hot_words_per_window(
             )
         )
     return out
+
+
+class RollingHotWords:
+    """Hot words of the live "now": the last ``window`` minutes against the session before them.
+
+    ``add`` folds the content-word counts of comments into their minute; ``hot`` scores the window
+    ending at a minute. Counts are kept per minute, so late comments land where they belong and
+    the state is bounded by the session's length, not its comment count.
+    """
+
+    def __init__(self, stopwords: frozenset[str], *, window: int = 5) -> None:
+        self.stopwords, self.window = stopwords, window
+        self.minutes: dict[int, Counter[str]] = {}
+        self.total: Counter[str] = Counter()
+
+    def add(self, minute: int, tokens: Sequence[str]) -> None:
+        words = list(content_words(tokens, self.stopwords))
+        if words:
+            self.minutes.setdefault(minute, Counter()).update(words)
+            self.total.update(words)
+
+    def hot(self, end_minute: int, *, top: int = 10) -> list[HotWord]:
+        """Hot words of the minutes ``end_minute - window + 1 .. end_minute``."""
+        inside: Counter[str] = Counter()
+        for minute in range(end_minute - self.window + 1, end_minute + 1):
+            inside.update(self.minutes.get(minute, {}))
+        rest = self.total.copy()
+        rest.subtract(inside)
+        return hot_words(inside, +rest, top=top)

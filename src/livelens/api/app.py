@@ -1,0 +1,65 @@
+"""The FastAPI application: every route behind a token, one error shape, a live push channel.
+
+:func:`create_app` wires a :class:`~livelens.api.hub.LiveHub` (ingest → store → engine) and a
+:class:`~livelens.api.tokens.TokenRegistry` into routes; building it runs nothing until a server
+(uvicorn) serves it. A token arrives as ``Authorization: Bearer <token>`` or, for the browser
+screen, as the ``livelens_token`` cookie that ``/login?token=…`` sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Final
+
+from fastapi import Depends, FastAPI
+
+from livelens import __version__
+from livelens.api.auth import authenticator
+from livelens.api.errors import install_error_handlers
+from livelens.api.hub import LiveHub
+from livelens.api.routes import data_routes
+from livelens.api.screen import screen_routes
+from livelens.api.stream import Broadcaster, publishing
+from livelens.api.tokens import TokenRegistry
+
+MAX_BODY_BYTES: Final = 16 * 1024 * 1024
+
+
+def create_app(
+    hub: LiveHub,
+    tokens: TokenRegistry,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    publish_interval_s: float = 0.2,
+) -> FastAPI:
+    broadcaster = Broadcaster(hub, interval_s=publish_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with publishing(broadcaster):
+            yield
+
+    authenticated = authenticator(tokens)
+    app = FastAPI(
+        title="livelens",
+        version=__version__,
+        summary="Live-commerce rooms: ingest, live metrics, insights, comments, live screen.",
+        lifespan=lifespan,
+        openapi_url=None,  # served below, behind a token like every other route
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.state.hub, app.state.tokens, app.state.broadcaster = hub, tokens, broadcaster
+    auth = Depends(authenticated)
+    app.include_router(
+        data_routes(hub, tokens, broadcaster, authenticated, max_body_bytes), dependencies=[auth]
+    )
+    app.include_router(screen_routes(tokens, authenticated))
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[auth])
+    def openapi() -> dict[str, object]:
+        return app.openapi()
+
+    return app

@@ -1,0 +1,177 @@
+"""The live hub: one process's ingest → store → engine path, and the frames the screen is sent.
+
+The API's ingest endpoint, the demo's simulator and ``livelens serve`` all feed batches through
+:meth:`LiveHub.ingest`: validated, pseudonymised, de-duplicated, stored, then folded into the
+:class:`~livelens.engine.live.LiveEngine` and the rolling hot words. One lock guards the store and
+the engine (DuckDB connections are not for concurrent use); everything else reads frames.
+
+:meth:`LiveHub.take_frames` returns a fresh frame for every session that changed since the last
+call; the push channel calls it a few times a second. Insights are detected at most once per
+session minute (the detectors read whole series) and kept in the order they first appeared.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Final
+
+import msgspec
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from livelens.comments.analyze import CommentAnalyzer
+from livelens.comments.hotwords import RollingHotWords
+from livelens.dashboard.frame import LiveFrame, LiveInsight, build_frame
+from livelens.engine.live import LiveEngine
+from livelens.engine.session_state import SessionState
+from livelens.engine.windows import MICROS, MINUTE_US
+from livelens.errors import NotFound
+from livelens.events.pseudonymise import Pseudonymiser
+from livelens.information.analysis import with_display_names
+from livelens.information.compute import metrics_of
+from livelens.information.detectors import detect_all
+from livelens.information.metrics import SessionMetrics
+from livelens.ingest import BatchResult, IngestPolicy, ingest_batch
+from livelens.sources.base import SourceBatch
+from livelens.store.duckdb import DuckDBStore
+
+REPLAY_ROWS: Final = 200_000
+
+
+class LiveHub:
+    def __init__(
+        self,
+        store: DuckDBStore,
+        pseudonymiser: Pseudonymiser,
+        analyzer: CommentAnalyzer,
+        *,
+        stopwords: frozenset[str],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        policy: IngestPolicy | None = None,
+    ) -> None:
+        self.store, self.pseudonymiser, self.analyzer = store, pseudonymiser, analyzer
+        self.stopwords, self.clock = stopwords, clock
+        self.policy = policy or IngestPolicy()
+        self.lock = threading.Lock()
+        self.engine = LiveEngine(comment_intents=analyzer.intents)
+        self.words: dict[str, RollingHotWords] = {}
+        self.insights: dict[str, dict[tuple[str, str], LiveInsight]] = {}
+        self._detected_minute: dict[str, int] = {}
+        self._dirty: set[str] = set()
+        store.bind_key(pseudonymiser.key_id)
+        self.names = store.display_names()
+
+    # -- feeding ---------------------------------------------------------------------------------
+
+    def replay(self) -> int:
+        """Fold the events already in the store into the engine (when a server starts)."""
+        with self.lock:
+            events = self.store.events()
+            for offset in range(0, events.num_rows, REPLAY_ROWS):
+                self._fold(events.slice(offset, REPLAY_ROWS))
+            rows: int = events.num_rows
+            return rows
+
+    def ingest(self, batch: SourceBatch) -> BatchResult:
+        """Ingest one batch; its new events reach the engine before this returns."""
+        with self.lock:
+            result = ingest_batch(
+                batch, self.store, self.pseudonymiser, now=self.clock(), policy=self.policy
+            )
+            self._fold(result.new)
+        return result
+
+    def finish(self) -> None:
+        """End of input: apply what the engine still holds back and refresh the session table."""
+        with self.lock:
+            self.engine.finish()
+            self.store.refresh_sessions(sorted(self.engine.sessions))
+            self._dirty.update(self.engine.sessions)
+
+    def refresh_names(self) -> None:
+        with self.lock:
+            self.names = self.store.display_names()
+
+    def _fold(self, new: pa.Table) -> None:
+        if new.num_rows == 0:
+            return
+        if any(s not in self.engine.sessions for s in pc.unique(new["session_id"]).to_pylist()):
+            self.names = self.store.display_names()  # a new session may come with a new catalog
+        self.engine.process(new)
+        self._fold_words(new)
+        self._dirty.update(pc.unique(new["session_id"]).to_pylist())
+
+    def _fold_words(self, new: pa.Table) -> None:
+        comments = new.filter(pc.equal(new["type"], "comment"))
+        if comments.num_rows == 0:
+            return
+        texts = comments["text"].to_pylist()
+        minutes = pc.divide(comments["ts"].cast(pa.int64()), MINUTE_US).to_pylist()
+        sessions = comments["session_id"].to_pylist()
+        for session_id, minute, tokens in zip(
+            sessions, minutes, self.analyzer.tokens(texts), strict=True
+        ):
+            words = self.words.get(session_id)
+            if words is None:
+                words = self.words[session_id] = RollingHotWords(self.stopwords)
+            words.add(minute, tokens)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def session_ids(self) -> list[str]:
+        with self.lock:
+            return sorted(
+                self.engine.sessions, key=lambda s: self.engine.sessions[s].last_us, reverse=True
+            )
+
+    def metrics(self, session_id: str) -> SessionMetrics:
+        with self.lock:
+            return metrics_of(self._state(session_id))
+
+    def frame(self, session_id: str) -> LiveFrame:
+        with self.lock:
+            return self._frame(session_id)
+
+    def take_frames(self) -> dict[str, bytes]:
+        """Encoded frames of the sessions that changed since the last call."""
+        with self.lock:
+            dirty, self._dirty = self._dirty, set()
+            return {s: msgspec.json.encode(self._frame(s)) for s in sorted(dirty)}
+
+    def live_insights(self, session_id: str) -> list[LiveInsight]:
+        with self.lock:
+            self._state(session_id)
+            return list(self.insights.get(session_id, {}).values())
+
+    def _state(self, session_id: str) -> SessionState:
+        state = self.engine.sessions.get(session_id)
+        if state is None:
+            msg = f"no live session {session_id!r}; sessions: {', '.join(self.engine.sessions)}"
+            raise NotFound(msg)
+        return state
+
+    def _frame(self, session_id: str) -> LiveFrame:
+        state = self._state(session_id)
+        metrics = metrics_of(state)
+        minute = metrics.minutes - 1
+        if self._detected_minute.get(session_id) != minute:
+            self._detected_minute[session_id] = minute
+            self._detect(session_id, metrics, minute)
+        words = self.words.get(session_id)
+        return build_frame(
+            metrics,
+            at=datetime.fromtimestamp(state.last_us / MICROS, UTC),
+            names=self.names,
+            hot_words=words.hot(state.last_us // MINUTE_US) if words else [],
+            insights=list(self.insights.get(session_id, {}).values()),
+        )
+
+    def _detect(self, session_id: str, metrics: SessionMetrics, minute: int) -> None:
+        found = self.insights.setdefault(session_id, {})
+        for insight in detect_all(metrics):
+            named = with_display_names(insight, self.names)
+            key = (insight.kind, insight.subject)
+            first = found[key].first_minute if key in found else minute
+            found[key] = LiveInsight(first_minute=first, minute=minute, insight=named)

@@ -1,0 +1,89 @@
+"""Opening a store as a running service, and serving it with uvicorn in a background thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from livelens.api.app import create_app
+from livelens.api.hub import LiveHub
+from livelens.api.tokens import IssuedToken, TokenRegistry
+from livelens.comments.analyze import CommentAnalyzer
+from livelens.comments.hotwords import load_stopwords
+from livelens.errors import ConfigurationError
+from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
+from livelens.settings import Settings, data_dir
+from livelens.store.duckdb import DuckDBStore
+
+
+@dataclass(slots=True)
+class Service:
+    store: DuckDBStore
+    hub: LiveHub
+    tokens: TokenRegistry
+    app: FastAPI
+    first_admin: IssuedToken | None  # created now (an empty store): its secret is shown once
+
+    def close(self) -> None:
+        with self.hub.lock:
+            self.store.close()
+
+
+def open_service(db: Path, settings: Settings, *, publish_interval_s: float = 0.2) -> Service:
+    """Open (or create) the store, fold its events into a live engine, and build the app."""
+    store = DuckDBStore(db)
+    pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_path))
+    analyzer = CommentAnalyzer(store.display_names().values())
+    hub = LiveHub(
+        store, pseudonymiser, analyzer, stopwords=load_stopwords(data_dir() / "stopwords")
+    )
+    hub.replay()
+    tokens = TokenRegistry(store, hub.lock)
+    first_admin = tokens.ensure_admin(now=datetime.now(UTC))
+    app = create_app(hub, tokens, publish_interval_s=publish_interval_s)
+    return Service(store=store, hub=hub, tokens=tokens, app=app, first_admin=first_admin)
+
+
+class ServerThread:
+    """uvicorn serving ``app`` on a background thread; ``start`` returns once it listens."""
+
+    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.host = host
+        self.thread = threading.Thread(target=self.server.run, name="livelens-http", daemon=True)
+
+    @property
+    def port(self) -> int:
+        servers = getattr(self.server, "servers", [])
+        for server in servers:
+            for sock in server.sockets:
+                return int(sock.getsockname()[1])
+        return int(self.server.config.port)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout_s: float = 15.0) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                msg = (
+                    f"the HTTP server did not start on {self.host}:{self.server.config.port} "
+                    "(is the port in use? choose another with --port)"
+                )
+                raise ConfigurationError(msg)
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

@@ -1,0 +1,104 @@
+"""The push channel: Server-Sent Events carrying live frames to every open screen.
+
+A publisher task asks the hub for the frames of changed sessions every ``interval_s`` and hands
+each to the subscribers of that session. A subscriber's queue is short and drops its oldest frame
+when full: a slow screen skips to the newest state instead of falling behind or holding memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Final
+
+from starlette.concurrency import run_in_threadpool
+
+from livelens.api.hub import LiveHub
+
+QUEUE_FRAMES: Final = 4
+HEARTBEAT_S: Final = 15.0
+
+
+@dataclass(eq=False, slots=True)
+class Subscription:
+    session_id: str | None  # None: every session
+    queue: asyncio.Queue[tuple[str, bytes]] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_FRAMES)
+    )
+
+    def offer(self, session_id: str, data: bytes) -> None:
+        if self.session_id not in (None, session_id):
+            return
+        if self.queue.full():
+            self.queue.get_nowait()  # the newest state replaces the oldest unsent one
+        self.queue.put_nowait((session_id, data))
+
+
+class Broadcaster:
+    def __init__(self, hub: LiveHub, *, interval_s: float = 0.2) -> None:
+        self.hub, self.interval_s = hub, interval_s
+        self.subscriptions: set[Subscription] = set()
+        self.frames_sent = 0
+
+    def subscribe(self, session_id: str | None) -> Subscription:
+        subscription = Subscription(session_id)
+        self.subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self.subscriptions.discard(subscription)
+
+    async def publish_once(self) -> int:
+        if not self.subscriptions:
+            return 0
+        frames = await run_in_threadpool(self.hub.take_frames)
+        for session_id, data in frames.items():
+            for subscription in list(self.subscriptions):
+                subscription.offer(session_id, data)
+        self.frames_sent += len(frames)
+        return len(frames)
+
+    async def run(self) -> None:
+        while True:
+            await self.publish_once()
+            await asyncio.sleep(self.interval_s)
+
+
+def sse_message(event: str, data: bytes, event_id: int | None = None) -> bytes:
+    head = f"event: {event}\n" + (f"id: {event_id}\n" if event_id is not None else "")
+    return head.encode() + b"data: " + data + b"\n\n"
+
+
+async def sse_frames(
+    broadcaster: Broadcaster, subscription: Subscription, first: list[tuple[str, bytes]]
+) -> AsyncIterator[bytes]:
+    """The event stream of one client: the current frames at once, then every change."""
+    sent = 0
+    try:
+        yield b"retry: 2000\n\n"
+        for _session, data in first:
+            sent += 1
+            yield sse_message("frame", data, sent)
+        while True:
+            try:
+                _session, data = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT_S)
+            except TimeoutError:
+                yield b": heartbeat\n\n"
+                continue
+            sent += 1
+            yield sse_message("frame", data, sent)
+    finally:
+        broadcaster.unsubscribe(subscription)
+
+
+@contextlib.asynccontextmanager
+async def publishing(broadcaster: Broadcaster) -> AsyncIterator[None]:
+    task = asyncio.create_task(broadcaster.run(), name="livelens-publisher")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

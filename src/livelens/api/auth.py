@@ -1,6 +1,5 @@
 """Who is calling: the token of a request, from its bearer header or the screen's cookie."""
 
-
 from collections.abc import Callable
 from typing import Annotated, Final
 

@@ -1,7 +1,6 @@
 """The JSON routes: ingest, sessions, metrics, insights, frames, comment analysis, the stream,
 tokens. Each parses, calls one library function (mostly on the hub) and encodes with msgspec."""
 
-
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final

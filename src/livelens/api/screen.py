@@ -1,7 +1,6 @@
 """The live screen's routes: the page at ``/``, its assets, and ``/login`` which turns a token in
 a link (what ``livelens serve`` and the demo print) into an HTTP-only cookie for the browser."""
 
-
 import html
 from typing import Annotated
 

@@ -5,7 +5,13 @@ Each module registers its commands on the one group in :mod:`livelens.cli.app`.
 
 from __future__ import annotations
 
-from livelens.cli import comment_commands, live_commands, simulation_commands, store_commands
+from livelens.cli import (
+    comment_commands,
+    live_commands,
+    serve_commands,
+    simulation_commands,
+    store_commands,
+)
 from livelens.cli.app import EXIT_QUARANTINED, cli, main
 
 __all__ = [
@@ -14,6 +20,7 @@ __all__ = [
     "comment_commands",
     "live_commands",
     "main",
+    "serve_commands",
     "simulation_commands",
     "store_commands",
 ]

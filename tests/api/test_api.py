@@ -224,3 +224,34 @@ def test_openapi_lists_every_data_route(client: TestClient, admin: dict[str, str
         spec["paths"]
     )
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_the_catalog_names_products_on_the_screen(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    records = [
+        event_record("product.click", event_id="k1", product_id="sku-1"),
+        event_record("order.paid", event_id="o1", product_id="sku-1", order_id="o-1"),
+    ]
+    assert client.post("/api/events", content=jsonl(records), headers=admin).status_code == 200
+    before = client.get("/api/sessions/session-1/frame", headers=admin).json()
+    assert before["products"][0]["name"] == "sku-1"
+    catalog = {
+        "products": [
+            {
+                "product_id": "sku-1",
+                "title": "轻薄羽绒马甲",
+                "category": "服装",
+                "list_price_minor": 39900,
+                "floor_price_minor": 29900,
+                "currency": "CNY",
+                "stock": 100,
+            }
+        ]
+    }
+    stored = client.put("/api/reference", json=catalog, headers=admin)
+    assert stored.json() == {"products": 1, "personas": 0}
+    after = client.get("/api/sessions/session-1/frame", headers=admin).json()
+    assert after["products"][0]["name"] == "轻薄羽绒马甲"
+    bad = client.put("/api/reference", json={"products": [{"title": 1}]}, headers=admin)
+    assert "request body" in assert_error(bad, 422, "invalid_reference_data")["message"]

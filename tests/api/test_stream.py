@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from livelens.api.server import Service, ServerThread, open_service
+from livelens.api.server import ServerThread, Service, open_service
 from livelens.settings import Settings
 from livelens.testing import jsonl, random_session_records
 

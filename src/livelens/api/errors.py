@@ -18,6 +18,7 @@ from livelens.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidInput,
+    InvalidReferenceData,
     LivelensError,
     NotFound,
     StoreError,
@@ -27,6 +28,7 @@ _STATUS: Final[tuple[tuple[type[LivelensError], int, str], ...]] = (
     (AuthenticationError, 401, "unauthenticated"),
     (NotFound, 404, "not_found"),
     (InvalidInput, 422, "invalid_input"),
+    (InvalidReferenceData, 422, "invalid_reference_data"),
     (StoreError, 503, "store_unavailable"),
     (ConfigurationError, 500, "misconfigured"),
 )

@@ -29,6 +29,7 @@ from livelens.engine.session_state import SessionState
 from livelens.engine.windows import MICROS, MINUTE_US
 from livelens.errors import NotFound
 from livelens.events.pseudonymise import Pseudonymiser
+from livelens.events.reference import ReferenceData
 from livelens.information.analysis import with_display_names
 from livelens.information.compute import metrics_of
 from livelens.information.detectors import detect_all
@@ -88,6 +89,13 @@ class LiveHub:
         with self.lock:
             self.engine.finish()
             self.store.refresh_sessions(sorted(self.engine.sessions))
+            self._dirty.update(self.engine.sessions)
+
+    def put_reference(self, data: ReferenceData) -> None:
+        """Store a catalog and persona registry; the screen shows their names from now on."""
+        with self.lock:
+            self.store.put_reference(data)
+            self.names = self.store.display_names()
             self._dirty.update(self.engine.sessions)
 
     def refresh_names(self) -> None:

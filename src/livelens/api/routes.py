@@ -16,6 +16,7 @@ from livelens.api.errors import ApiError
 from livelens.api.hub import LiveHub
 from livelens.api.stream import Broadcaster, sse_frames
 from livelens.api.tokens import TokenInfo, TokenRegistry, require_role
+from livelens.events.reference import decode_reference
 from livelens.sources.jsonl import decode_body
 
 MAX_TEXTS: Final = 10_000
@@ -97,6 +98,24 @@ def data_routes(
             f"{result.new.num_rows} valid new event(s) of the batch were stored"
         )
         raise ApiError(422, "invalid_records", message, {**summary, "rejections": listed})
+
+    @router.put(
+        "/reference",
+        summary="Store the catalog and persona registry (the JSON of `livelens ingest --catalog`)",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
+    async def put_reference(request: Request, who: Caller) -> Response:
+        """Products (titles, prices, stock, attributes, FAQ) and personas; replaces by id."""
+        require_role(who, "operator")
+        body = await _read_body(request, max_body_bytes)
+        data = decode_reference(body, "the request body")
+        await run_in_threadpool(hub.put_reference, data)
+        return _json({"products": len(data.products), "personas": len(data.personas)})
 
     @router.get("/sessions", summary="Sessions, most recently active first")
     def sessions() -> Response:

@@ -55,16 +55,23 @@ class ReferenceData(msgspec.Struct, kw_only=True):
     personas: list[Persona] = []
 
 
+def decode_reference(data: bytes, where: str) -> ReferenceData:
+    """Validate catalog/persona JSON; ``where`` names it in the error (a file, a request)."""
+    try:
+        return msgspec.json.decode(data, type=ReferenceData)
+    except msgspec.MsgspecError as error:
+        msg = f"{where}: {error}"
+        raise InvalidReferenceData(msg) from None
+
+
 def load_reference(path: Path) -> ReferenceData:
     """Read and validate a catalog/persona JSON file."""
     try:
-        return msgspec.json.decode(path.read_bytes(), type=ReferenceData)
+        data = path.read_bytes()
     except FileNotFoundError:
         msg = f"catalog file {path} does not exist"
         raise InvalidReferenceData(msg) from None
-    except msgspec.MsgspecError as error:
-        msg = f"{path}: {error}"
-        raise InvalidReferenceData(msg) from None
+    return decode_reference(data, str(path))
 
 
 def dump_reference(data: ReferenceData) -> bytes:

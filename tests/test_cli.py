@@ -20,9 +20,12 @@ COMMANDS = (
     "export",
     "ingest",
     "quarantine",
+    "report",
     "run",
+    "serve",
     "sessions",
     "simulate",
+    "token",
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from livelens.cli import (
     comment_commands,
     live_commands,
+    report_commands,
     serve_commands,
     simulation_commands,
     store_commands,
@@ -20,6 +21,7 @@ __all__ = [
     "comment_commands",
     "live_commands",
     "main",
+    "report_commands",
     "serve_commands",
     "simulation_commands",
     "store_commands",

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Final
 
 import click
 
+from livelens.api.hub import LiveHub
+from livelens.api.server import ServerThread, open_service
 from livelens.cli.app import WORKSPACE_OPTION, cli
-from livelens.cli.render import render_analysis, render_report
+from livelens.cli.render import render_analysis
+from livelens.cli.serve_commands import HOST_OPTION, PORT_OPTION, announce
 from livelens.comments.analyze import CommentAnalyzer
-from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
-from livelens.events.reference import load_reference
+from livelens.errors import InvalidInput
 from livelens.information.analysis import analyze_session
-from livelens.ingest import ingest
+from livelens.information.ticker import MinuteTicker
 from livelens.settings import data_dir, load_settings
-from livelens.sources.jsonl import JsonLinesFile
-from livelens.sources.simulator import SimulationConfig, write_session
+from livelens.sources.base import SourceBatch
+from livelens.sources.bilibili_tidy import read_bilibili_tidy
+from livelens.sources.paced import Pacer, paced_recording
+from livelens.sources.simulator import GroundTruth, SimulationConfig, build_session, write_session
 from livelens.store.duckdb import DuckDBStore
+
+REAL_RECORDING: Final = "bilibili-2021-12-30"
 
 
 def default_reviews() -> Path | None:
@@ -60,7 +70,7 @@ def simulate_command(
     click.echo(f"ground truth: {out.with_name(out.stem + '.truth.json')}")
 
 
-@cli.command("demo", short_help="Simulate, ingest and analyse a session on the embedded store.")
+@cli.command("demo", short_help="A live AI-host session through the engine, on the live screen.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -70,42 +80,135 @@ def simulate_command(
 @click.option("--minutes", type=click.IntRange(min=1), default=60, show_default=True)
 @click.option("--peak-viewers", type=click.IntRange(min=1), default=2000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--speed",
+    type=float,
+    default=None,
+    help="Event time ÷ wall time (default 20 for the simulator, 60 for --real).",
+)
+@click.option("--real", is_flag=True, help="Replay the Bilibili recording instead.")
+@HOST_OPTION
+@PORT_OPTION
+@click.option(
+    "--exit/--stay",
+    "exit_when_done",
+    default=False,
+    show_default=True,
+    help="Exit when the report is written, or keep serving the screen until Ctrl-C.",
+)
 @WORKSPACE_OPTION
-def demo_command(out: Path, minutes: int, peak_viewers: int, seed: int, workspace: str) -> None:
-    """Simulate an AI-host live session, ingest it into an embedded DuckDB store, show what was
-    stored, and analyse it: live metrics and insights, checked against the simulator's truth."""
+def demo_command(
+    out: Path,
+    minutes: int,
+    peak_viewers: int,
+    seed: int,
+    speed: float | None,
+    real: bool,
+    host: str,
+    port: int,
+    exit_when_done: bool,
+    workspace: str,
+) -> None:
+    """Run a simulated AI-host live session (or, with --real, the Bilibili recording) in
+    accelerated real time through ingest and the live engine, serve the live screen while it
+    runs, and write the post-live review report (HTML and PDF) when it ends."""
+    from livelens.reports import write_report  # weasyprint loads slowly: only here
+
     out.mkdir(parents=True, exist_ok=True)
-    events_path, db = out / "session.jsonl", out / "livelens.duckdb"
+    db = out / "livelens.duckdb"
     db.unlink(missing_ok=True)  # the demo's own store: each run starts from an empty one
     config = SimulationConfig(
         minutes=minutes, peak_viewers=peak_viewers, seed=seed, reviews_path=default_reviews()
     )
-    click.echo(f"1/4 simulating {minutes} min, {peak_viewers:,} peak viewers (seed {seed}) …")
-    truth = write_session(config, events_path)
-    click.echo(f"    {events_path} ({events_path.stat().st_size / 1e6:.1f} MB)")
-    click.echo(f"2/4 ingesting into {db} …")
-    settings = load_settings(workspace)
-    pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_path))
-    with DuckDBStore(db) as store:
-        store.put_reference(load_reference(out / "session.catalog.json"))
-        report = ingest([JsonLinesFile(events_path)], store, pseudonymiser, now=datetime.now(UTC))
-        click.echo(render_report(report))
-        click.echo("3/4 stored sessions:")
-        for s in store.sessions():
-            click.echo(
-                f"    {s.session_id}  room {s.room_id}  {s.events:,} events  "
-                f"{s.viewers:,} viewers  {s.started_at:%Y-%m-%d %H:%M}–{s.ended_at:%H:%M} UTC"
-            )
-            for kind, n in store.event_counts(s.session_id).items():
-                click.echo(f"      {kind:<22} {n:>10,}")
-        events, names = store.events(truth.session_id), store.display_names()
-    click.echo("4/4 analysis:")
-    click.echo(
-        render_analysis(analyze_session(events, names, CommentAnalyzer(names.values()).intents))
-    )
-    click.echo(
-        f"ground truth ({events_path.stem}.truth.json): hot product "
-        f"{names.get(truth.hot_product_id, truth.hot_product_id)}, interaction peak minutes "
-        f"{truth.peak_window.start_minute}–{truth.peak_window.end_minute}, persona lift "
+    pacer = Pacer(speed or (60.0 if real else 20.0))
+    if real:
+        recording = data_dir() / "live" / REAL_RECORDING
+        batches = paced_recording(largest_session(read_bilibili_tidy(recording)), pacer)
+        click.echo(f"1/4 replaying the Bilibili recording {recording} at {pacer.speed:g}×")
+    else:
+        click.echo(
+            f"1/4 live AI-host session: {minutes} min simulated at {pacer.speed:g}× "
+            f"({minutes / pacer.speed:.1f} min), {peak_viewers:,} peak viewers (seed {seed})"
+        )
+        session = build_session(config)
+        with DuckDBStore(db) as store:
+            store.put_reference(session.reference)
+        batches = pacer.pace("simulator", session.events())
+    service = open_service(db, load_settings(workspace))
+    server = ServerThread(service.app, host, port).start()
+    try:
+        click.echo(f"    store {db}")
+        announce(server, service.first_admin.token if service.first_admin else None)
+        click.echo("2/4 streaming through ingest and the live engine …")
+        sessions = stream_live(service.hub, batches)
+        service.hub.finish()
+        click.echo("3/4 the session ended; post-live review:")
+        for session_id in sessions:
+            for suffix in (".html", ".pdf"):
+                path = out / f"report-{session_id}{suffix}"
+                with service.hub.lock:
+                    write_report(service.store, session_id, path, generated_at=datetime.now(UTC))
+                click.echo(f"    {path} ({path.stat().st_size / 1e3:,.0f} kB)")
+        click.echo("4/4 analysis:")
+        with service.hub.lock:
+            names = service.store.display_names()
+            analyses = [
+                analyze_session(
+                    service.store.events(s), names, CommentAnalyzer(names.values()).intents
+                )
+                for s in sessions
+            ]
+        for analysis in analyses:
+            click.echo(render_analysis(analysis))
+        if not real:
+            click.echo(ground_truth_line(build_session(config).truth, names))
+        if not exit_when_done:
+            click.echo(f"the live screen stays at {server.url}/ — Ctrl-C to stop")
+            while server.thread.is_alive():
+                time.sleep(0.5)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.stop()
+        service.close()
+
+
+def stream_live(hub: LiveHub, batches: Iterable[SourceBatch]) -> list[str]:
+    """Feed ``batches`` through the hub, printing a line every ten closed minutes."""
+    ticker = MinuteTicker()
+    for batch in batches:
+        result = hub.ingest(batch)
+        touched = sorted(set(result.new["session_id"].to_pylist()))
+        with hub.lock:
+            closed = ticker.closed(hub.engine, touched)
+        for summary in closed:
+            if summary.minute % 10 == 9:
+                click.echo(
+                    f"    minute {summary.minute + 1:>3}: {summary.online:>6,} online  "
+                    f"{summary.comments:>5,} comments/min  "
+                    f"¥{summary.gmv_minor / 100:>10,.2f} GMV/min"
+                )
+    return hub.session_ids()
+
+
+def largest_session(batches: Iterable[SourceBatch]) -> Iterator[SourceBatch]:
+    """The events of the session with the most events (a recording holds several rooms)."""
+    collected = list(batches)
+    sizes = Counter(e.session_id for b in collected for e in b.events)
+    if not sizes:
+        msg = "the recording holds no events"
+        raise InvalidInput(msg)
+    main = sizes.most_common(1)[0][0]
+    for batch in collected:
+        yield SourceBatch(
+            batch.source, [e for e in batch.events if e.session_id == main], batch.rejections
+        )
+
+
+def ground_truth_line(truth: GroundTruth, names: dict[str, str]) -> str:
+    return (
+        f"ground truth: hot product {names.get(truth.hot_product_id, truth.hot_product_id)}, "
+        f"interaction peak minutes {truth.peak_window.start_minute}–"
+        f"{truth.peak_window.end_minute}, persona lift "
         + ", ".join(f"{names.get(p, p)} ×{lift}" for p, lift in truth.persona_lift.items())
     )

@@ -1,0 +1,99 @@
+"""Gathering a review: read one stored session, analyse it, count its hot words.
+
+This is the I/O half of the report; :func:`livelens.reports.review.build_review` is the pure half.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Final, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from livelens.comments.analyze import CommentAnalyzer
+from livelens.comments.hotwords import count_words, hot_words_per_window, load_stopwords
+from livelens.comments.normalize import normalize
+from livelens.errors import InvalidInput
+from livelens.information.analysis import analyze_session
+from livelens.reports.model import Review
+from livelens.reports.review import build_review
+from livelens.settings import data_dir
+
+MINUTE_US: Final = 60_000_000
+EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+HOT_WORDS_TOP: Final = 8
+
+
+class ReviewSource(Protocol):
+    """What a review reads from a store (:class:`~livelens.store.duckdb.DuckDBStore` has it)."""
+
+    def events(self, session_id: str | None = None) -> pa.Table: ...
+
+    def display_names(self) -> dict[str, str]: ...
+
+
+def hot_words_window_minutes(minutes: int) -> int:
+    """5-minute windows for a session up to an hour, 10-minute windows beyond (4 h: 24 rows)."""
+    return 5 if minutes <= 60 else 10
+
+
+def comment_minute_counts(
+    ts_us: Sequence[int],
+    texts: Sequence[str | None],
+    *,
+    origin_us: int,
+    minutes: int,
+    tokens: Callable[[str], list[str]],
+    stopwords: frozenset[str],
+) -> list[Counter[str]]:
+    """Content-word counts per minute from the start (``origin_us``), each text tokenised once."""
+    origin_minute = origin_us // MINUTE_US
+    by_minute: list[list[list[str]]] = [[] for _ in range(minutes)]
+    seen: dict[str, list[str]] = {}
+    for us, text in zip(ts_us, texts, strict=True):
+        if not text:
+            continue
+        minute = min(max(us // MINUTE_US - origin_minute, 0), minutes - 1)
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = tokens(text)
+        by_minute[minute].append(found)
+    return [count_words(token_lists, stopwords) for token_lists in by_minute]
+
+
+def load_review(store: ReviewSource, session_id: str, *, generated_at: datetime) -> Review:
+    """The review of ``session_id`` as stored in ``store``.
+
+    Raises :class:`~livelens.errors.InvalidInput` when the store holds no events of the session.
+    """
+    events = store.events(session_id)
+    if events.num_rows == 0:
+        msg = (
+            f"session {session_id!r} has no events in the store; "
+            "`livelens sessions --db FILE` lists the stored sessions"
+        )
+        raise InvalidInput(msg)
+    names = store.display_names()
+    analyzer = CommentAnalyzer(names.values())
+    analysis = analyze_session(events, names, analyzer.intents)
+    metrics = analysis.metrics
+    comments = events.filter(pc.equal(events["type"], "comment"))
+    window = hot_words_window_minutes(metrics.minutes)
+    counts = comment_minute_counts(
+        comments["ts"].cast(pa.int64()).to_pylist(),
+        comments["text"].to_pylist(),
+        origin_us=(metrics.started_at - EPOCH) // timedelta(microseconds=1),
+        minutes=metrics.minutes,
+        tokens=lambda text: analyzer.segmenter.tokens(normalize(text)),
+        stopwords=load_stopwords(data_dir() / "stopwords"),
+    )
+    return build_review(
+        analysis,
+        names,
+        hot_words_per_window(counts, window=window, top=HOT_WORDS_TOP),
+        hot_words_window_minutes=window,
+        generated_at=generated_at,
+    )

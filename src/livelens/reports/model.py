@@ -1,0 +1,125 @@
+"""The shape of a post-live review (复盘): the data every report format renders.
+
+Built by :func:`livelens.reports.review.build_review`; rendered by :mod:`livelens.reports.html`
+(and through it :mod:`livelens.reports.pdf`). Money is integer minor units of ``currency``;
+minutes count from the session start, end exclusive; a ``None`` value has its reason in ``note``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+from livelens import __version__
+from livelens.comments.hotwords import WindowHotWords
+from livelens.reports.evidence import EvidenceRow
+
+Unit = Literal["count", "money", "ratio", "duration_s"]
+
+
+class Metric(msgspec.Struct, frozen=True, kw_only=True):
+    key: str
+    label_zh: str
+    label_en: str
+    unit: Unit
+    value: float | None
+    note: str | None = None  # why the value is missing, or what it is based on
+
+
+class Span(msgspec.Struct, frozen=True, kw_only=True):
+    """A stretch of the session (minutes from its start, end exclusive) shown on the curves."""
+
+    start_minute: float
+    end_minute: float
+    key: str  # persona id or promo id
+    label: str  # display name, or the promo's discount
+    detail: str | None = None  # a promo's product title
+
+
+class Curves(msgspec.Struct, frozen=True, kw_only=True):
+    minutes: int
+    online: list[float | None]
+    online_basis: Literal["viewers", "platform"]  # joins/leaves, or the platform's online.count
+    comments: list[int]
+    gmv_minor: list[int] | None  # None without products
+    orders: list[int] | None
+    personas: list[Span]
+    promos: list[Span]
+
+
+class FunnelStep(msgspec.Struct, frozen=True, kw_only=True):
+    key: str
+    label_zh: str
+    label_en: str
+    viewers: int
+    step_rate: float | None  # of the step before
+    overall_rate: float | None  # of those who entered
+
+
+class ProductRow(msgspec.Struct, frozen=True, kw_only=True):
+    product_id: str
+    title: str
+    clicks: int
+    orders: int
+    units: int
+    gmv_minor: int
+    ctr: float | None
+    conversion: float | None
+
+
+class PersonaRow(msgspec.Struct, frozen=True, kw_only=True):
+    persona_id: str
+    name: str
+    minutes_on_air: float
+    viewer_minutes: float
+    clicks: int
+    orders: int
+    gmv_minor: int
+    gmv_per_minute_minor: float | None
+    orders_per_1k_viewer_minutes: float | None
+    exits_per_1k_viewer_minutes: float | None
+
+
+class ConcernRow(msgspec.Struct, frozen=True, kw_only=True):
+    label: str
+    name_zh: str
+    name_en: str
+    comments: int
+    share_of_comments: float | None
+    questions: int
+    share_of_questions: float | None
+
+
+class InsightEntry(msgspec.Struct, frozen=True, kw_only=True):
+    kind: str
+    subject: str
+    text_zh: str
+    text_en: str
+    evidence: list[EvidenceRow]
+    confidence: float | None
+
+
+class Review(msgspec.Struct, frozen=True, kw_only=True):
+    session_id: str
+    room_id: str
+    platform: str
+    started_at: datetime
+    ended_at: datetime
+    minutes: int
+    currency: str | None
+    headline: list[Metric]
+    curves: Curves
+    funnel: list[FunnelStep] | None
+    products: list[ProductRow] | None
+    personas: list[PersonaRow] | None
+    concerns: list[ConcernRow]  # empty when comments were not classified
+    comments: int
+    questions: int
+    hot_words_window_minutes: int
+    hot_words: list[WindowHotWords]
+    insights: list[InsightEntry]
+    unavailable: dict[str, str]
+    generated_at: datetime
+    version: str = __version__

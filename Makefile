@@ -24,7 +24,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
-## The main job: simulate a 60-minute AI-host session, ingest it, show what was stored.
+## The main job: a simulated AI-host session live through the engine, the live screen, the review.
 demo: setup
 	$(BIN)/livelens demo --out demo-output
 

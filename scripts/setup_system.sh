@@ -3,12 +3,15 @@
 #   chromium        headless browser for the live-screen tests
 #   fonts-noto-cjk  Chinese glyphs in PDF reports and screenshots
 #   poppler-utils   pdftotext / pdftoppm, used by the report tests
+#   npm             only where no npm is on the PATH
 set -euo pipefail
 packages=(chromium fonts-noto-cjk poppler-utils)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# npm installs the live screen's ECharts (web/); a machine with its own Node.js keeps it
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${missing[*]}"
 if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else

@@ -18,6 +18,7 @@ from livelens import __version__
 from livelens.api.auth import authenticator
 from livelens.api.errors import install_error_handlers
 from livelens.api.hub import LiveHub
+from livelens.api.licence_routes import licence_routes
 from livelens.api.routes import data_routes
 from livelens.api.screen import screen_routes
 from livelens.api.stream import Broadcaster, publishing
@@ -32,8 +33,11 @@ def create_app(
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
     publish_interval_s: float = 0.2,
+    revocation_check_s: float = 5.0,
 ) -> FastAPI:
-    broadcaster = Broadcaster(hub, interval_s=publish_interval_s)
+    broadcaster = Broadcaster(
+        hub, interval_s=publish_interval_s, revocation_check_s=revocation_check_s
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +60,7 @@ def create_app(
     app.include_router(
         data_routes(hub, tokens, broadcaster, authenticated, max_body_bytes), dependencies=[auth]
     )
+    app.include_router(licence_routes(hub, authenticated, max_body_bytes), dependencies=[auth])
     app.include_router(screen_routes(tokens, authenticated))
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[auth])

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from livelens.errors import (
     AuthenticationError,
     ConfigurationError,
+    InvalidEvent,
     InvalidInput,
     InvalidReferenceData,
     LivelensError,
@@ -28,6 +29,7 @@ _STATUS: Final[tuple[tuple[type[LivelensError], int, str], ...]] = (
     (AuthenticationError, 401, "unauthenticated"),
     (NotFound, 404, "not_found"),
     (InvalidInput, 422, "invalid_input"),
+    (InvalidEvent, 422, "invalid_event"),
     (InvalidReferenceData, 422, "invalid_reference_data"),
     (StoreError, 503, "store_unavailable"),
     (ConfigurationError, 500, "misconfigured"),
@@ -55,7 +57,7 @@ def _livelens(_request: Request, error: Exception) -> Response:
         return error_response(error.status, error.code, str(error), error.details)
     for kind, status, code in _STATUS:
         if isinstance(error, kind):
-            if status == 401 and "role" in str(error):
+            if status == 401 and "permission" in str(error):
                 status, code = 403, "forbidden"
             return error_response(status, code, str(error))
     return error_response(500, "internal", str(error))

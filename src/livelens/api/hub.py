@@ -14,22 +14,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from livelens.api.compliance import ComplianceGate
 from livelens.comments.analyze import CommentAnalyzer
 from livelens.comments.hotwords import RollingHotWords
 from livelens.dashboard.frame import LiveFrame, LiveInsight, build_frame
 from livelens.engine.live import LiveEngine
 from livelens.engine.session_state import SessionState
 from livelens.engine.windows import MICROS, MINUTE_US
-from livelens.errors import NotFound
+from livelens.errors import InvalidInput, NotFound
 from livelens.events.pseudonymise import Pseudonymiser
 from livelens.events.reference import ReferenceData
+from livelens.governance.licences import Appearance, RoyaltyLine, royalty_statement
+from livelens.governance.violations import Violation
 from livelens.information.analysis import with_display_names
 from livelens.information.compute import metrics_of
 from livelens.information.detectors import detect_all
@@ -39,6 +42,7 @@ from livelens.sources.base import SourceBatch
 from livelens.store.duckdb import DuckDBStore
 
 REPLAY_ROWS: Final = 200_000
+LIVE_WITHIN: Final = timedelta(minutes=2)  # a session that got events this recently is live
 
 
 class LiveHub:
@@ -63,6 +67,8 @@ class LiveHub:
         self._dirty: set[str] = set()
         store.bind_key(pseudonymiser.key_id)
         self.names = store.display_names()
+        self.compliance = ComplianceGate(store, clock)
+        self._ingested_at: dict[str, datetime] = {}  # wall clock of each session's last batch
 
     # -- feeding ---------------------------------------------------------------------------------
 
@@ -71,7 +77,7 @@ class LiveHub:
         with self.lock:
             events = self.store.events()
             for offset in range(0, events.num_rows, REPLAY_ROWS):
-                self._fold(events.slice(offset, REPLAY_ROWS))
+                self._fold(events.slice(offset, REPLAY_ROWS), live=False)
             rows: int = events.num_rows
             return rows
 
@@ -96,20 +102,79 @@ class LiveHub:
         with self.lock:
             self.store.put_reference(data)
             self.names = self.store.display_names()
+            self.compliance.reload()
             self._dirty.update(self.engine.sessions)
+
+    def go_live_problems(
+        self, session_id: str, persona_id: str, room_id: str | None, platform: str | None
+    ) -> tuple[Appearance, list[str]]:
+        """Whether ``persona_id`` may go on air in the session now (room and platform from the
+        live session when it exists, else as given; the category of the pinned product)."""
+        with self.lock:
+            state = self.engine.sessions.get(session_id)
+            room = state.room_id if state else room_id
+            where = state.platform if state else platform
+            if room is None or where is None:
+                msg = f"session {session_id!r} is not live yet: give its room_id and platform"
+                raise InvalidInput(msg)
+            pinned = state.pins[-1][1] if state and state.pins else None
+            product = self.compliance.products.get(pinned) if pinned else None
+            appearance = Appearance(
+                persona_id=persona_id,
+                room_id=room,
+                platform=where,
+                at=self.clock(),
+                category=product.category if product else None,
+                brand=product.brand if product else None,
+            )
+            return appearance, self.compliance.problems(appearance)
+
+    def royalties(self, session_id: str) -> list[RoyaltyLine]:
+        metrics = self.metrics(session_id)
+        gmv = {p.persona_id: p.gmv_minor for p in metrics.personas or []}
+        with self.lock:
+            gate = self.compliance
+            return royalty_statement(gmv, gate.personas, gate.licences)
+
+    def check_revocations(self, live_within: timedelta = LIVE_WITHIN) -> list[Violation]:
+        """Flag personas on air in a live session whose licence has been revoked (every few s)."""
+        with self.lock:
+            now = self.clock()
+            live = [s for s, at in self._ingested_at.items() if now - at <= live_within]
+            found = self.compliance.on_tick(self.engine, live)
+            self._show(found)
+            return found
+
+    def _show(self, violations: list[Violation]) -> None:
+        for violation in violations:
+            session_id = violation.session_id
+            state = self.engine.sessions[session_id]
+            minute = (state.last_us - state.first_us) // MINUTE_US
+            insight = violation.insight(self.names)
+            self.insights.setdefault(session_id, {})[(insight.kind, insight.subject)] = LiveInsight(
+                first_minute=minute, minute=minute, insight=insight
+            )
+            self._dirty.add(session_id)
 
     def refresh_names(self) -> None:
         with self.lock:
             self.names = self.store.display_names()
 
-    def _fold(self, new: pa.Table) -> None:
+    def _fold(self, new: pa.Table, *, live: bool = True) -> None:
+        """Apply stored events; ``live=False`` when replaying the store at start (violations
+        found then were recorded when the events first arrived)."""
         if new.num_rows == 0:
             return
         if any(s not in self.engine.sessions for s in pc.unique(new["session_id"]).to_pylist()):
             self.names = self.store.display_names()  # a new session may come with a new catalog
         self.engine.process(new)
         self._fold_words(new)
-        self._dirty.update(pc.unique(new["session_id"]).to_pylist())
+        touched = pc.unique(new["session_id"]).to_pylist()
+        self._dirty.update(touched)
+        if live:
+            now = self.clock()
+            self._ingested_at.update((s, now) for s in touched)
+        self._show(self.compliance.on_batch(self.engine, touched, record=live))
 
     def _fold_words(self, new: pa.Table) -> None:
         comments = new.filter(pc.equal(new["type"], "comment"))

@@ -15,7 +15,7 @@ from livelens.api.auth import Authenticator
 from livelens.api.errors import ApiError
 from livelens.api.hub import LiveHub
 from livelens.api.stream import Broadcaster, sse_frames
-from livelens.api.tokens import TokenInfo, TokenRegistry, require_role
+from livelens.api.tokens import TokenInfo, TokenRegistry, require
 from livelens.events.reference import decode_reference
 from livelens.sources.jsonl import decode_body
 
@@ -75,7 +75,7 @@ def data_routes(
     async def ingest_events(request: Request, who: Caller) -> Response:
         """Validate, pseudonymise and store each line; idempotent by ``event_id``. Bad records
         are quarantined with their reasons (422 lists them); the good ones of the batch are kept."""
-        require_role(who, "operator")
+        require(who, "ingest")
         body = await _read_body(request, max_body_bytes)
         if not body.strip():
             msg = "the body holds no records: send JSON Lines, one event per line"
@@ -111,7 +111,7 @@ def data_routes(
     )
     async def put_reference(request: Request, who: Caller) -> Response:
         """Products (titles, prices, stock, attributes, FAQ) and personas; replaces by id."""
-        require_role(who, "operator")
+        require(who, "ingest")
         body = await _read_body(request, max_body_bytes)
         data = decode_reference(body, "the request body")
         await run_in_threadpool(hub.put_reference, data)
@@ -149,18 +149,18 @@ def data_routes(
 
     @router.get("/tokens", summary="API tokens (admin)")
     def list_tokens(who: Caller) -> Response:
-        require_role(who, "admin")
+        require(who, "tokens")
         return _json(tokens.tokens())
 
     @router.post("/tokens", summary="Create an API token (admin); the secret is shown once")
     def create_token(payload: Annotated[TokenIn, Body()], who: Caller) -> Response:
-        require_role(who, "admin")
+        require(who, "tokens")
         issued = tokens.issue(payload.name, payload.role, now=datetime.now(UTC))
         return _json({"token": issued.token, **msgspec.structs.asdict(issued.info)}, 201)
 
     @router.delete("/tokens/{token_id}", summary="Revoke an API token (admin)")
     def revoke_token(token_id: str, who: Caller) -> Response:
-        require_role(who, "admin")
+        require(who, "tokens")
         return _json(tokens.revoke(token_id, now=datetime.now(UTC)))
 
     return router

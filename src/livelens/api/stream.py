@@ -37,8 +37,11 @@ class Subscription:
 
 
 class Broadcaster:
-    def __init__(self, hub: LiveHub, *, interval_s: float = 0.2) -> None:
+    def __init__(
+        self, hub: LiveHub, *, interval_s: float = 0.2, revocation_check_s: float = 5.0
+    ) -> None:
         self.hub, self.interval_s = hub, interval_s
+        self.revocation_check_s = revocation_check_s
         self.subscriptions: set[Subscription] = set()
         self.frames_sent = 0
 
@@ -61,7 +64,13 @@ class Broadcaster:
         return len(frames)
 
     async def run(self) -> None:
+        """Publish changed frames; every ``revocation_check_s`` check the personas on air."""
+        loop = asyncio.get_running_loop()
+        next_check = loop.time()
         while True:
+            if loop.time() >= next_check:
+                await run_in_threadpool(self.hub.check_revocations)
+                next_check = loop.time() + self.revocation_check_s
             await self.publish_once()
             await asyncio.sleep(self.interval_s)
 

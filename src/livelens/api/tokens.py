@@ -21,7 +21,15 @@ import msgspec
 from livelens.errors import AuthenticationError, InvalidInput, NotFound
 from livelens.store.duckdb import DuckDBStore
 
-ROLES: Final = ("admin", "operator", "viewer")  # admin manages tokens; viewer only reads
+# What each role may do: everyone reads; operators feed events and run the room; compliance
+# officers keep the likeness licences; admins do everything, tokens included.
+PERMISSIONS: Final[dict[str, frozenset[str]]] = {
+    "viewer": frozenset({"read"}),
+    "operator": frozenset({"read", "ingest"}),
+    "compliance": frozenset({"read", "licences"}),
+    "admin": frozenset({"read", "ingest", "licences", "tokens"}),
+}
+ROLES: Final = tuple(PERMISSIONS)
 PREFIX: Final = "llk"
 
 _DDL: Final = """
@@ -125,8 +133,12 @@ class TokenRegistry:
         return found[0]
 
 
-def require_role(info: TokenInfo, role: str) -> None:
-    order = {r: i for i, r in enumerate(reversed(ROLES))}  # viewer < operator < admin
-    if order[info.role] < order[role]:
-        msg = f"this route needs the {role} role; token {info.token_id} has {info.role}"
+def require(info: TokenInfo, permission: str) -> None:
+    """Refuse (403) a token whose role lacks ``permission``."""
+    if permission not in PERMISSIONS[info.role]:
+        allowed = ", ".join(r for r, p in PERMISSIONS.items() if permission in p)
+        msg = (
+            f"this route needs the {permission!r} permission (role {allowed}); "
+            f"token {info.token_id} has the role {info.role}"
+        )
         raise AuthenticationError(msg)

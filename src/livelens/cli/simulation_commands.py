@@ -24,6 +24,7 @@ from livelens.settings import data_dir, load_settings
 from livelens.sources.base import SourceBatch
 from livelens.sources.bilibili_tidy import read_bilibili_tidy
 from livelens.sources.paced import Pacer, paced_recording
+from livelens.sources.simulation.licences import simulated_licences
 from livelens.sources.simulator import GroundTruth, SimulationConfig, build_session, write_session
 from livelens.store.duckdb import DuckDBStore
 
@@ -135,6 +136,10 @@ def demo_command(
             store.put_reference(session.reference)
         batches = pacer.pace("simulator", session.events())
     service = open_service(db, load_settings(workspace))
+    if not real:  # the simulated personas' likeness licences, for the go-live gate
+        with service.hub.lock:
+            for licence in simulated_licences(session.reference.personas, config.start):
+                service.hub.compliance.put(licence)
     server = ServerThread(service.app, host, port).start()
     try:
         click.echo(f"    store {db}")
@@ -149,6 +154,8 @@ def demo_command(
                 with service.hub.lock:
                     write_report(service.store, session_id, path, generated_at=datetime.now(UTC))
                 click.echo(f"    {path} ({path.stat().st_size / 1e3:,.0f} kB)")
+        for session_id in sessions:
+            click.echo(compliance_line(service.hub, session_id))
         click.echo("4/4 analysis:")
         with service.hub.lock:
             names = service.store.display_names()
@@ -189,6 +196,21 @@ def stream_live(hub: LiveHub, batches: Iterable[SourceBatch]) -> list[str]:
                     f"¥{summary.gmv_minor / 100:>10,.2f} GMV/min"
                 )
     return hub.session_ids()
+
+
+def compliance_line(hub: LiveHub, session_id: str) -> str:
+    """Licence violations and what each talent is owed for the session."""
+    with hub.lock:
+        violations = hub.compliance.registry.violations(session_id)
+        names = dict(hub.names)
+    owed = ", ".join(
+        f"{'/'.join(names.get(p, p) for p in line.persona_ids)} ¥{line.total_minor / 100:,.2f}"
+        for line in hub.royalties(session_id)
+    )
+    return (
+        f"    licences: {len(violations)} violation(s); "
+        f"talent owed (fee + royalty on attributed GMV): {owed or 'nothing'}"
+    )
 
 
 def largest_session(batches: Iterable[SourceBatch]) -> Iterator[SourceBatch]:

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from livelens.errors import StoreError
 from livelens.events.columns import EVENTS_SCHEMA
-from livelens.events.reference import ReferenceData
+from livelens.events.reference import Persona, Product, ReferenceData
 from livelens.events.schema import SCHEMA_VERSION
 from livelens.sources.base import Rejection
 from livelens.store.base import SessionSummary
@@ -278,6 +278,27 @@ class DuckDBStore:
             "UNION ALL SELECT persona_id, display_name FROM personas"
         )
         return {identifier: name for identifier, name in rows}
+
+    def reference(self) -> ReferenceData:
+        """The stored catalog and persona registry."""
+        products = self._exec("SELECT document FROM products ORDER BY product_id")
+        personas = self._exec(
+            "SELECT persona_id, display_name, talent, licence_id, kind FROM personas "
+            "ORDER BY persona_id"
+        )
+        return ReferenceData(
+            products=[msgspec.json.decode(row[0], type=Product) for row in products],
+            personas=[
+                Persona(
+                    persona_id=row[0],
+                    display_name=row[1],
+                    talent=row[2],
+                    licence_id=row[3],
+                    kind=row[4],
+                )
+                for row in personas
+            ],
+        )
 
     def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
         """The most recent quarantined records, newest first."""

@@ -1,0 +1,1 @@
+"""Digital trust, cutting across the chain: licences, labels, privacy, access, audit, integrity."""

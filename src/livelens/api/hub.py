@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from livelens.api.compliance import ComplianceGate
+from livelens.api.overlay import OverlayPersona
 from livelens.comments.analyze import CommentAnalyzer
 from livelens.comments.hotwords import RollingHotWords
 from livelens.dashboard.frame import LiveFrame, LiveInsight, build_frame
@@ -42,6 +43,12 @@ from livelens.sources.base import SourceBatch
 from livelens.store.duckdb import DuckDBStore
 
 REPLAY_ROWS: Final = 200_000
+DISCLOSURES: Final = {  # what the overlay says about each kind of persona
+    "virtual": "本主播为AI生成的虚拟形象",
+    "face_swap": "本主播画面经AI换脸合成，肖像经授权使用",
+    "human": "本直播间使用AI辅助",
+}
+SINGLETON_KINDS: Final = frozenset({"peak_window", "top_product", "top_concern", "persona_ranking"})
 LIVE_WITHIN: Final = timedelta(minutes=2)  # a session that got events this recently is live
 
 
@@ -129,6 +136,22 @@ class LiveHub:
             )
             return appearance, self.compliance.problems(appearance)
 
+    def persona_on_air(self, room_id: str) -> OverlayPersona | None:
+        """The persona of the room's most recently active session, for the AI-label overlay."""
+        with self.lock:
+            states = [s for s in self.engine.sessions.values() if s.room_id == room_id]
+            latest = max(states, key=lambda s: s.last_us, default=None)
+            if latest is None or not latest.personas:
+                return None
+            persona_id = latest.personas[-1][1]
+            persona = self.compliance.personas.get(persona_id)
+        if persona is None:
+            return OverlayPersona(persona_id, persona_id, DISCLOSURES["virtual"])
+        disclosure = DISCLOSURES.get(persona.kind, DISCLOSURES["virtual"])
+        if persona.licence_id:
+            disclosure += f"（授权编号 {persona.licence_id}）"
+        return OverlayPersona(persona_id, persona.display_name, disclosure)
+
     def royalties(self, session_id: str) -> list[RoyaltyLine]:
         metrics = self.metrics(session_id)
         gmv = {p.persona_id: p.gmv_minor for p in metrics.personas or []}
@@ -157,8 +180,10 @@ class LiveHub:
             self._dirty.add(session_id)
 
     def refresh_names(self) -> None:
+        """Re-read names, personas and products after the reference data changed in the store."""
         with self.lock:
             self.names = self.store.display_names()
+            self.compliance.reload()
 
     def _fold(self, new: pa.Table, *, live: bool = True) -> None:
         """Apply stored events; ``live=False`` when replaying the store at start (violations
@@ -245,6 +270,11 @@ class LiveHub:
         found = self.insights.setdefault(session_id, {})
         for insight in detect_all(metrics):
             named = with_display_names(insight, self.names)
-            key = (insight.kind, insight.subject)
-            first = found[key].first_minute if key in found else minute
+            # "the" peak window, top product, ...: the newest replaces the last one, and moves to
+            # the top of the list only when its subject changed (a new window, a new product)
+            singleton = insight.kind in SINGLETON_KINDS
+            key = (insight.kind, "" if singleton else insight.subject)
+            before = found.get(key)
+            same = before is not None and before.insight.subject == insight.subject
+            first = before.first_minute if before is not None and same else minute
             found[key] = LiveInsight(first_minute=first, minute=minute, insight=named)

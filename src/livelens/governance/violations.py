@@ -41,7 +41,9 @@ class Violation(msgspec.Struct, kw_only=True):
         persona = names.get(self.persona_id, self.persona_id)
         return Insight(
             kind=KIND,
-            subject=f"{self.persona_id}@{self.at.isoformat()}",
+            # one insight per persona and kind of problem, updated while it recurs (every
+            # segment is still recorded as its own violation)
+            subject=f"{self.persona_id}|{'+'.join(self.problems)}",
             evidence={
                 "persona_id": self.persona_id,
                 "licence_id": self.licence_id,

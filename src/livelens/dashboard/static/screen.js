@@ -1,0 +1,1230 @@
+/* livelens live screen: renders the LiveFrame JSON pushed on /api/stream (event: frame).
+ *
+ * Plain ES2020, no build step. Each chart is created once and updated in place with setOption;
+ * the page keeps only the latest frame per session (the frame itself is bounded by the server).
+ * Data text reaches the DOM through textContent only; tooltips (HTML) escape it first.
+ */
+'use strict';
+
+(() => {
+  const LANG_KEY = 'livelens.lang';
+  const STALE_MS = 10000; // auto mode moves to another session when the shown one is this quiet
+  const MAX_SESSIONS = 50; // sessions remembered for the picker
+  const FRESH_MS = 4000; // how long a newly arrived insight stays highlighted
+  const CONCERN_WINDOW_MIN = 5; // livelens.dashboard.frame.CONCERN_WINDOW
+
+  const I18N = {
+    zh: {
+      pageTitle: 'livelens 直播大屏',
+      title: '直播实时数据大屏',
+      session: '场次',
+      auto: '自动（最新场次）',
+      sessionClock: '开播时长',
+      minutes: (m) => `${m} 分钟`,
+      connConnecting: '连接中',
+      connOpen: '实时推送中',
+      connClosed: '已断开',
+      kpiOnline: '在线人数',
+      kpiPeak: '峰值在线',
+      kpiUnique: '累计观众',
+      kpiCommentsPerMin: '评论 / 分钟',
+      kpiGmvPerMin: 'GMV / 分钟',
+      kpiOrders: '订单数',
+      kpiGmv: '累计 GMV',
+      vsLastMinute: '较上分钟',
+      atMinute: (m) => `第 ${m} 分钟`,
+      likes: '点赞',
+      total: '累计',
+      lastFullMinute: (m) => `第 ${m} 分钟（上一整分钟）`,
+      conversion: '下单转化',
+      avgOrder: '客单价',
+      funnel: '转化漏斗',
+      funnelNote: '按去重观众',
+      stageEntered: '进入直播间',
+      stageClicked: '点击商品',
+      stageCarted: '加入购物车',
+      stageOrdered: '下单',
+      ofPrevious: '上一步的',
+      products: '商品 GMV 排行',
+      productsNote: '前 10 名',
+      clicks: '点击',
+      orders: '订单',
+      noProductData: '暂无商品数据',
+      trend: '实时趋势',
+      trendNote: '底色为在播主播 · 琥珀色为促销',
+      seriesOnline: '在线人数',
+      seriesComments: '评论/分钟',
+      seriesGmv: 'GMV/分钟',
+      minuteAxis: (m) => `${m}分`,
+      persona: '主播',
+      promo: '促销',
+      timeline: '主播与促销时间线',
+      hotWords: '热词',
+      hotWordsNote: '近几分钟明显多于平时的词',
+      noHotWords: '近几分钟没有突出的热词',
+      concerns: '观众关注点',
+      basisQuestions: `占近 ${CONCERN_WINDOW_MIN} 分钟提问的比例`,
+      basisComments: `占近 ${CONCERN_WINDOW_MIN} 分钟评论的比例`,
+      noConcerns: `近 ${CONCERN_WINDOW_MIN} 分钟暂无相关提问`,
+      previous: '前一时段',
+      count: '条数',
+      share: '占比',
+      isNew: '新',
+      insights: '实时洞察',
+      insightsCount: (n) => `共 ${n} 条`,
+      noInsights: '暂无洞察，数据积累中…',
+      since: (m) => `第 ${m} 分钟起`,
+      waiting: '等待直播数据…',
+      kinds: {
+        top_product: '爆款商品',
+        peak_window: '互动高峰',
+        retention_drop: '观众流失',
+        funnel_leak: '转化漏损',
+        persona_ranking: '主播对比',
+        promo_effect: '促销效果',
+        top_concern: '主要关注点',
+        licence_violation: '合规警告',
+      },
+    },
+    en: {
+      pageTitle: 'livelens live screen',
+      title: 'Live Commerce Dashboard',
+      session: 'Session',
+      auto: 'Auto (latest)',
+      sessionClock: 'On air',
+      minutes: (m) => `${m} min`,
+      connConnecting: 'Connecting',
+      connOpen: 'Live',
+      connClosed: 'Disconnected',
+      kpiOnline: 'Online now',
+      kpiPeak: 'Peak online',
+      kpiUnique: 'Unique viewers',
+      kpiCommentsPerMin: 'Comments / min',
+      kpiGmvPerMin: 'GMV / min',
+      kpiOrders: 'Orders',
+      kpiGmv: 'GMV total',
+      vsLastMinute: 'vs last minute',
+      atMinute: (m) => `at minute ${m}`,
+      likes: 'Likes',
+      total: 'Total',
+      lastFullMinute: (m) => `minute ${m} (last full minute)`,
+      conversion: 'Conversion',
+      avgOrder: 'Avg order',
+      funnel: 'Conversion funnel',
+      funnelNote: 'distinct viewers',
+      stageEntered: 'Entered',
+      stageClicked: 'Clicked a product',
+      stageCarted: 'Added to cart',
+      stageOrdered: 'Ordered',
+      ofPrevious: 'of previous',
+      products: 'Products by GMV',
+      productsNote: 'top 10',
+      clicks: 'Clicks',
+      orders: 'Orders',
+      noProductData: 'No product data',
+      trend: 'Live trend',
+      trendNote: 'bands: host on air · amber: promotion',
+      seriesOnline: 'Online',
+      seriesComments: 'Comments/min',
+      seriesGmv: 'GMV/min',
+      minuteAxis: (m) => `${m}m`,
+      persona: 'Host',
+      promo: 'Promo',
+      timeline: 'Hosts and promotions',
+      hotWords: 'Hot words',
+      hotWordsNote: 'said far more than usual in the last minutes',
+      noHotWords: 'No words stand out in the last few minutes',
+      concerns: 'Viewer concerns',
+      basisQuestions: `share of questions, last ${CONCERN_WINDOW_MIN} min`,
+      basisComments: `share of comments, last ${CONCERN_WINDOW_MIN} min`,
+      noConcerns: `No concerns raised in the last ${CONCERN_WINDOW_MIN} min`,
+      previous: 'Before',
+      count: 'Count',
+      share: 'Share',
+      isNew: 'new',
+      insights: 'Live insights',
+      insightsCount: (n) => `${n} total`,
+      noInsights: 'No insights yet: collecting data…',
+      since: (m) => `since minute ${m}`,
+      waiting: 'Waiting for live data…',
+      kinds: {
+        top_product: 'Top product',
+        peak_window: 'Engagement peak',
+        retention_drop: 'Viewers leaving',
+        funnel_leak: 'Funnel leak',
+        persona_ranking: 'Host ranking',
+        promo_effect: 'Promo effect',
+        top_concern: 'Top concern',
+        licence_violation: 'Compliance',
+      },
+    },
+  };
+
+  const COLOR = {
+    online: '#3ba0ff',
+    comments: '#36d6b5',
+    gmv: '#ffb547',
+    text: '#e6edf7',
+    muted: '#8b9ab4',
+    faint: '#5b6a85',
+    grid: 'rgba(139, 154, 180, 0.14)',
+    up: '#ff6b6b',
+    down: '#3ddc97',
+  };
+  const PERSONA_COLORS = ['#7c6cff', '#2fc4ff', '#ff7aa8', '#5ee08a', '#c28bff', '#4fd1c5'];
+  const FUNNEL_COLORS = ['#2f7bf5', '#3ba0ff', '#36c5d6', '#ffb547'];
+  const HOTWORD_COLORS = ['#ffb547', '#7cc4ff', '#36d6b5', '#ff8fab', '#c6b6ff', '#e6edf7'];
+  const FONT = '"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
+  const CURRENCY_SYMBOLS = { CNY: '¥', RMB: '¥', USD: '$', EUR: '€', GBP: '£', HKD: 'HK$', JPY: '¥' };
+
+  const $ = (id) => document.getElementById(id);
+  const query = new URLSearchParams(window.location.search);
+
+  const state = {
+    lang: storedLang(),
+    pinned: query.get('session') || null, // the session asked for; null: follow the latest
+    shown: null, // the session on screen
+    sessions: new Map(), // session_id -> {frame, receivedAt, room}
+    source: null,
+    renderQueued: false,
+    renderedSession: null,
+    insightNodes: new Map(), // key -> <li>, only for the insights of the shown frame
+    hotWordsKey: '',
+    pickerKey: '',
+  };
+
+  window.livelens = { framesReceived: 0, lastFrame: null, lang: state.lang, session: null };
+
+  function storedLang() {
+    try {
+      const saved = window.localStorage.getItem(LANG_KEY);
+      if (saved === 'zh' || saved === 'en') return saved;
+    } catch (_error) {
+      // storage can be unavailable (privacy mode); the default applies
+    }
+    return 'zh';
+  }
+
+  const t = (key) => I18N[state.lang][key];
+
+  // -- formatting ----------------------------------------------------------------------------
+
+  function trimZeros(text) {
+    return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+  }
+
+  function fmtCount(n) {
+    if (n === null || n === undefined || Number.isNaN(n)) return '—';
+    const abs = Math.abs(n);
+    if (state.lang === 'zh') {
+      if (abs >= 1e8) return `${trimZeros((n / 1e8).toFixed(2))}亿`;
+      if (abs >= 1e4) return `${trimZeros((n / 1e4).toFixed(2))}万`;
+      return String(Math.round(n));
+    }
+    if (abs >= 1e6) return `${trimZeros((n / 1e6).toFixed(2))}M`;
+    return Math.round(n).toLocaleString('en-US');
+  }
+
+  function currencySymbol(currency) {
+    if (!currency) return '¥';
+    return CURRENCY_SYMBOLS[currency] || `${currency} `;
+  }
+
+  /** Money in minor units (fen): ¥ with 2 decimals, or 万 (K / M in English) when large. */
+  function fmtMoney(minor, currency) {
+    const sym = currencySymbol(currency);
+    const major = (minor || 0) / 100;
+    const abs = Math.abs(major);
+    if (state.lang === 'zh') {
+      if (abs >= 1e8) return `${sym}${(major / 1e8).toFixed(2)}亿`;
+      if (abs >= 1e4) return `${sym}${(major / 1e4).toFixed(2)}万`;
+    } else {
+      if (abs >= 1e6) return `${sym}${(major / 1e6).toFixed(2)}M`;
+      if (abs >= 1e4) return `${sym}${(major / 1e3).toFixed(1)}K`;
+    }
+    const locale = state.lang === 'zh' ? 'zh-CN' : 'en-US';
+    return sym + major.toLocaleString(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+
+  /** Axis labels: money in major units, short. */
+  function fmtMoneyAxis(major, currency) {
+    const sym = currencySymbol(currency);
+    const abs = Math.abs(major);
+    if (state.lang === 'zh' && abs >= 1e4) return `${sym}${trimZeros((major / 1e4).toFixed(1))}万`;
+    if (state.lang === 'en' && abs >= 1e3) return `${sym}${trimZeros((major / 1e3).toFixed(1))}K`;
+    return `${sym}${Math.round(major)}`;
+  }
+
+  const fmtPct = (x) => `${(x * 100).toFixed(x >= 0.1 || x === 0 ? 0 : 1)}%`;
+
+  function esc(text) {
+    return String(text)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&#39;');
+  }
+
+  function setNodeText(el, text) {
+    if (el && el.textContent !== text) el.textContent = text;
+  }
+
+  function setText(id, text) {
+    setNodeText($(id), text);
+  }
+
+  /** A "↑ 12" / "↓ 3" change with its colour, as DOM nodes (no markup from data). */
+  function setDelta(id, label, delta) {
+    const el = $(id);
+    el.textContent = '';
+    if (delta === null) return;
+    el.append(`${label} `);
+    const span = document.createElement('span');
+    span.className = delta > 0 ? 'up' : delta < 0 ? 'down' : '';
+    span.textContent = `${delta > 0 ? '↑' : delta < 0 ? '↓' : '→'} ${fmtCount(Math.abs(delta))}`;
+    el.append(span);
+  }
+
+  function withAlpha(hex, alpha) {
+    const n = parseInt(hex.slice(1), 16);
+    return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+  }
+
+  // -- charts: created once, updated in place ------------------------------------------------
+
+  const charts = {};
+
+  const baseTooltip = {
+    backgroundColor: 'rgba(10, 18, 34, 0.94)',
+    borderColor: 'rgba(86, 140, 255, 0.35)',
+    textStyle: { color: COLOR.text, fontFamily: FONT, fontSize: 13 },
+    confine: true,
+  };
+
+  const axisCommon = {
+    axisLine: { lineStyle: { color: 'rgba(139, 154, 180, 0.35)' } },
+    axisTick: { show: false },
+    axisLabel: { color: COLOR.muted, fontFamily: FONT, fontSize: 12 },
+    splitLine: { lineStyle: { color: COLOR.grid, type: 'dashed' } },
+  };
+
+  // Frames come several times a second: updates animate briefly (lines) or not at all (rankings,
+  // where a bar sliding to its new rank would never come to rest).
+  function makeChart(id, option, updateMs = 250) {
+    const el = $(id);
+    const chart = window.echarts.init(el, null, { renderer: 'canvas' });
+    chart.setOption({
+      backgroundColor: 'transparent',
+      textStyle: { fontFamily: FONT, color: COLOR.text },
+      animationDurationUpdate: updateMs,
+      ...option,
+    });
+    if (window.ResizeObserver) new ResizeObserver(() => chart.resize()).observe(el);
+    return chart;
+  }
+
+  function initCharts() {
+    charts.trend = makeChart('chart-trend', {
+      grid: { left: 50, right: 118, top: 40, bottom: 26 },
+      legend: {
+        top: 2,
+        left: 0,
+        itemWidth: 16,
+        itemHeight: 8,
+        textStyle: { color: COLOR.muted, fontSize: 13 },
+      },
+      tooltip: { ...baseTooltip, trigger: 'axis', formatter: trendTooltip },
+      xAxis: {
+        type: 'value',
+        minInterval: 1,
+        ...axisCommon,
+        splitLine: { show: false },
+        axisLabel: { ...axisCommon.axisLabel, showMaxLabel: false, formatter: (v) => t('minuteAxis')(v) },
+      },
+      yAxis: [
+        {
+          type: 'value',
+          position: 'left',
+          ...axisCommon,
+          axisLabel: { ...axisCommon.axisLabel, color: COLOR.online, formatter: (v) => fmtCount(v) },
+        },
+        {
+          type: 'value',
+          position: 'right',
+          ...axisCommon,
+          splitLine: { show: false },
+          axisLabel: { ...axisCommon.axisLabel, color: COLOR.comments },
+        },
+        {
+          type: 'value',
+          position: 'right',
+          offset: 48,
+          ...axisCommon,
+          splitLine: { show: false },
+          axisLabel: {
+            ...axisCommon.axisLabel,
+            color: COLOR.gmv,
+            formatter: (v) => fmtMoneyAxis(v, currentCurrency()),
+          },
+        },
+      ],
+      series: [
+        {
+          id: 'online',
+          type: 'line',
+          yAxisIndex: 0,
+          smooth: 0.35,
+          smoothMonotone: 'x',
+          showSymbol: false,
+          lineStyle: { width: 2.5, color: COLOR.online },
+          itemStyle: { color: COLOR.online },
+          areaStyle: {
+            color: {
+              type: 'linear', x: 0, y: 0, x2: 0, y2: 1,
+              colorStops: [
+                { offset: 0, color: withAlpha(COLOR.online, 0.35) },
+                { offset: 1, color: withAlpha(COLOR.online, 0.02) },
+              ],
+            },
+          },
+          data: [],
+          markArea: {
+            silent: true,
+            label: { show: true, position: 'insideTop', distance: 4, fontSize: 12, fontFamily: FONT },
+            data: [],
+          },
+          z: 3,
+        },
+        {
+          id: 'comments',
+          type: 'line',
+          yAxisIndex: 1,
+          smooth: 0.35,
+          smoothMonotone: 'x',
+          showSymbol: false,
+          lineStyle: { width: 2, color: COLOR.comments },
+          itemStyle: { color: COLOR.comments },
+          data: [],
+          markArea: {
+            silent: true,
+            itemStyle: {
+              color: withAlpha(COLOR.gmv, 0.13),
+              borderColor: withAlpha(COLOR.gmv, 0.7),
+              borderWidth: 1,
+              borderType: 'dashed',
+            },
+            label: {
+              show: true,
+              position: 'insideBottom',
+              distance: 6,
+              color: COLOR.gmv,
+              fontSize: 12,
+              fontFamily: FONT,
+              overflow: 'truncate',
+            },
+            data: [],
+          },
+          z: 4,
+        },
+        {
+          id: 'gmv',
+          type: 'line',
+          yAxisIndex: 2,
+          smooth: 0.35,
+          smoothMonotone: 'x',
+          showSymbol: false,
+          lineStyle: { width: 2, color: COLOR.gmv },
+          itemStyle: { color: COLOR.gmv },
+          data: [],
+          markLine: {
+            silent: true,
+            symbol: ['none', 'triangle'],
+            symbolSize: 8,
+            lineStyle: { color: COLOR.gmv, type: 'solid', width: 1.5 },
+            label: { show: false },
+            data: [],
+          },
+          z: 5,
+        },
+      ],
+    });
+
+    charts.funnel = makeChart('chart-funnel', {
+      tooltip: { ...baseTooltip, trigger: 'item', formatter: funnelTooltip },
+      series: [
+        {
+          id: 'funnel',
+          type: 'funnel',
+          sort: 'none',
+          left: '6%',
+          right: '6%',
+          top: 12,
+          bottom: 8,
+          minSize: '30%',
+          maxSize: '100%',
+          min: 0,
+          gap: 3,
+          label: {
+            show: true,
+            position: 'inside',
+            color: '#fff',
+            fontSize: 13,
+            fontFamily: FONT,
+            lineHeight: 18,
+            formatter: funnelLabel,
+          },
+          itemStyle: { borderWidth: 0 },
+          emphasis: { label: { fontSize: 14 } },
+          data: [],
+        },
+      ],
+    });
+
+    charts.products = makeChart('chart-products', {
+      grid: { left: 150, right: 84, top: 6, bottom: 6 },
+      tooltip: { ...baseTooltip, trigger: 'item', formatter: productTooltip },
+      xAxis: { type: 'value', show: false, max: (extent) => extent.max * 1.05 || 1 },
+      yAxis: {
+        type: 'category',
+        inverse: true,
+        data: [],
+        ...axisCommon,
+        axisLine: { show: false },
+        axisLabel: {
+          ...axisCommon.axisLabel,
+          color: COLOR.text,
+          fontSize: 13,
+          width: 140,
+          overflow: 'truncate',
+        },
+      },
+      series: [
+        {
+          id: 'products',
+          type: 'bar',
+          barMaxWidth: 18,
+          barCategoryGap: '38%',
+          showBackground: true,
+          backgroundStyle: { color: 'rgba(139, 154, 180, 0.07)', borderRadius: 4 },
+          itemStyle: {
+            borderRadius: [0, 4, 4, 0],
+            color: {
+              type: 'linear', x: 0, y: 0, x2: 1, y2: 0,
+              colorStops: [
+                { offset: 0, color: '#2f6fe0' },
+                { offset: 1, color: '#36d6b5' },
+              ],
+            },
+          },
+          label: {
+            show: true,
+            position: 'right',
+            color: COLOR.gmv,
+            fontSize: 13,
+            fontWeight: 600,
+            formatter: (p) => fmtMoney(p.data.gmv_minor, currentCurrency()),
+          },
+          data: [],
+        },
+      ],
+    }, 0);
+
+    charts.concerns = makeChart('chart-concerns', {
+      grid: { left: 118, right: 86, top: 8, bottom: 6 },
+      tooltip: { ...baseTooltip, trigger: 'item', formatter: concernTooltip },
+      xAxis: { type: 'value', show: false, max: (extent) => Math.max(extent.max * 1.05, 0.1) },
+      yAxis: {
+        type: 'category',
+        inverse: true,
+        data: [],
+        ...axisCommon,
+        axisLine: { show: false },
+        axisLabel: {
+          ...axisCommon.axisLabel,
+          color: COLOR.text,
+          fontSize: 13,
+          width: 140,
+          overflow: 'truncate',
+        },
+      },
+      series: [
+        {
+          id: 'concerns',
+          type: 'bar',
+          barMaxWidth: 16,
+          barCategoryGap: '40%',
+          showBackground: true,
+          backgroundStyle: { color: 'rgba(139, 154, 180, 0.07)', borderRadius: 4 },
+          itemStyle: {
+            borderRadius: [0, 4, 4, 0],
+            color: {
+              type: 'linear', x: 0, y: 0, x2: 1, y2: 0,
+              colorStops: [
+                { offset: 0, color: '#1f9e8a' },
+                { offset: 1, color: '#36d6b5' },
+              ],
+            },
+          },
+          label: {
+            show: true,
+            position: 'right',
+            color: COLOR.text,
+            fontSize: 13,
+            formatter: concernLabel,
+            rich: {
+              up: { color: COLOR.up, fontWeight: 700, fontSize: 14 },
+              down: { color: COLOR.down, fontWeight: 700, fontSize: 14 },
+              flat: { color: COLOR.faint, fontSize: 13 },
+              fresh: { color: COLOR.gmv, fontSize: 12 },
+            },
+          },
+          data: [],
+        },
+      ],
+    }, 0);
+
+    charts.timeline = makeChart('chart-timeline', {
+      grid: { left: 50, right: 118, top: 4, bottom: 22 },
+      tooltip: { ...baseTooltip, trigger: 'item', formatter: timelineTooltip },
+      xAxis: {
+        type: 'value',
+        minInterval: 1,
+        ...axisCommon,
+        splitLine: { show: false },
+        axisLabel: { ...axisCommon.axisLabel, showMaxLabel: false, formatter: (v) => t('minuteAxis')(v) },
+      },
+      yAxis: {
+        type: 'category',
+        inverse: true,
+        data: [],
+        ...axisCommon,
+        axisLine: { show: false },
+        splitLine: { show: false },
+        axisLabel: { ...axisCommon.axisLabel, color: COLOR.muted },
+      },
+      series: [
+        {
+          id: 'timeline',
+          type: 'custom',
+          renderItem: renderTimelineItem,
+          encode: { x: [0, 1], y: 2 },
+          data: [],
+        },
+      ],
+    }, 0);
+  }
+
+  function currentFrame() {
+    const entry = state.shown ? state.sessions.get(state.shown) : null;
+    return entry ? entry.frame : null;
+  }
+
+  function currentCurrency() {
+    const frame = currentFrame();
+    return frame ? frame.currency : null;
+  }
+
+  function spanAt(spans, minute) {
+    for (const span of spans || []) {
+      if (span.start_minute <= minute && minute < span.end_minute) return span;
+    }
+    return null;
+  }
+
+  function trendTooltip(params) {
+    if (!params.length) return '';
+    const minute = params[0].value[0];
+    const frame = currentFrame();
+    const lines = [`<b>${esc(t('atMinute')(minute))}</b>`];
+    for (const p of params) {
+      const value = p.seriesId === 'gmv' ? fmtMoney(p.value[1] * 100, currentCurrency()) : fmtCount(p.value[1]);
+      lines.push(`${p.marker}${esc(p.seriesName)}: <b>${esc(value)}</b>`);
+    }
+    if (frame) {
+      const persona = spanAt(frame.personas, minute);
+      const promo = spanAt(frame.promos, minute);
+      if (persona) lines.push(`${esc(t('persona'))}: ${esc(persona.name)}`);
+      if (promo) lines.push(`${esc(t('promo'))}: ${esc(promo.name)}`);
+    }
+    return lines.join('<br>');
+  }
+
+  function funnelLabel(p) {
+    const head = `${p.name}  ${fmtCount(p.value)}`;
+    return p.data.rate === null ? head : `${head}\n${t('ofPrevious')} ${fmtPct(p.data.rate)}`;
+  }
+
+  function funnelTooltip(p) {
+    const rate = p.data.rate === null ? '' : `<br>${esc(t('ofPrevious'))} ${esc(fmtPct(p.data.rate))}`;
+    return `${p.marker}${esc(p.name)}: <b>${esc(fmtCount(p.value))}</b>${rate}`;
+  }
+
+  function productTooltip(p) {
+    const row = p.data;
+    const currency = currentCurrency();
+    return [
+      `<b>${esc(row.name)}</b>`,
+      `GMV: <b>${esc(fmtMoney(row.gmv_minor, currency))}</b>`,
+      `${esc(t('orders'))}: ${esc(fmtCount(row.orders))}`,
+      `${esc(t('clicks'))}: ${esc(fmtCount(row.clicks))}`,
+    ].join('<br>');
+  }
+
+  function concernArrow(row) {
+    if (row.previous_share === null || row.previous_share === undefined) return 'fresh';
+    const change = row.share - row.previous_share;
+    if (change > 0.01) return 'up';
+    if (change < -0.01) return 'down';
+    return 'flat';
+  }
+
+  function concernLabel(p) {
+    const arrow = p.data.arrow;
+    const mark = { up: '↑', down: '↓', flat: '→', fresh: t('isNew') }[arrow];
+    return `${fmtPct(p.data.value)}  {${arrow}|${mark}}`;
+  }
+
+  function concernTooltip(p) {
+    const row = p.data.row;
+    const before = row.previous_share === null ? '—' : fmtPct(row.previous_share);
+    return [
+      `<b>${esc(state.lang === 'zh' ? row.name_zh : row.name_en)}</b>`,
+      `${esc(t('share'))}: <b>${esc(fmtPct(row.share))}</b> (${esc(t('previous'))} ${esc(before)})`,
+      `${esc(t('count'))}: ${esc(fmtCount(row.count))}`,
+    ].join('<br>');
+  }
+
+  // The timeline's items: [start, end, row] for ECharts, with names and colours kept alongside.
+  let timelineItems = [];
+
+  function renderTimelineItem(params, api) {
+    const item = timelineItems[params.dataIndex];
+    if (!item) return null;
+    const start = api.coord([api.value(0), api.value(2)]);
+    const end = api.coord([api.value(1), api.value(2)]);
+    const height = api.size([0, 1])[1] * 0.62;
+    const box = params.coordSys;
+    const shape = window.echarts.graphic.clipRectByRect(
+      { x: start[0], y: start[1] - height / 2, width: end[0] - start[0] - 1, height },
+      { x: box.x, y: box.y, width: box.width, height: box.height },
+    );
+    if (!shape) return null;
+    const children = [
+      {
+        type: 'rect',
+        shape: { ...shape, r: 3 },
+        style: { fill: item.fill, stroke: item.stroke, lineWidth: item.stroke ? 1 : 0 },
+        textContent: {
+          style: {
+            text: shape.width > 18 ? item.name : '',
+            fill: item.textColor,
+            font: `500 12px ${FONT}`,
+            width: Math.max(shape.width - 8, 0),
+            overflow: 'truncate',
+          },
+        },
+        textConfig: { position: 'inside' },
+      },
+    ];
+    if (item.row === 1 && start[0] >= box.x) {
+      children.push({
+        type: 'line',
+        shape: { x1: start[0], y1: box.y, x2: start[0], y2: box.y + box.height },
+        style: { stroke: COLOR.gmv, lineWidth: 1.5, lineDash: [4, 3] },
+        silent: true,
+      });
+    }
+    return { type: 'group', children };
+  }
+
+  function timelineTooltip(p) {
+    const item = timelineItems[p.dataIndex];
+    if (!item) return '';
+    const label = item.row === 0 ? t('persona') : t('promo');
+    const range = `${t('minuteAxis')(item.start)} – ${t('minuteAxis')(item.end)}`;
+    return `${esc(label)}: <b>${esc(item.name)}</b><br>${esc(range)}`;
+  }
+
+  // -- rendering a frame ---------------------------------------------------------------------
+
+  function personaColors(frame) {
+    const colors = new Map();
+    for (const span of frame.personas || []) {
+      if (!colors.has(span.id)) colors.set(span.id, PERSONA_COLORS[colors.size % PERSONA_COLORS.length]);
+    }
+    return colors;
+  }
+
+  function renderHeader(frame) {
+    setText('room', `${frame.platform} · ${frame.room_id} · ${frame.session_id}`);
+    setText('clock-minute', t('minutes')(frame.minute));
+    const at = new Date(frame.at);
+    const clock = Number.isNaN(at.getTime())
+      ? ''
+      : at.toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false });
+    setText('clock-at', clock);
+  }
+
+  function renderKpis(frame) {
+    const { curves, currency } = frame;
+    const online = curves.online || [];
+    setText('kpi-online', fmtCount(frame.online));
+    const previous = online.length >= 2 ? online[online.length - 2] : null;
+    setDelta('kpi-online-sub', t('vsLastMinute'), previous === null ? null : frame.online - previous);
+
+    setText('kpi-peak', fmtCount(frame.peak_online));
+    const peakAt = online.indexOf(frame.peak_online);
+    setText('kpi-peak-sub', peakAt >= 0 ? t('atMinute')(curves.first_minute + peakAt) : '');
+
+    setText('kpi-unique', fmtCount(frame.unique_viewers));
+    setText('kpi-unique-sub', `${t('likes')} ${fmtCount(frame.likes)}`);
+
+    setText('kpi-comments', fmtCount(frame.comments_last_minute));
+    setText('kpi-comments-sub', `${t('total')} ${fmtCount(frame.comments)}`);
+
+    setText('kpi-gmv-minute', fmtMoney(frame.gmv_last_minute_minor, currency));
+    setText('kpi-gmv-minute-sub', frame.minute >= 1 ? t('lastFullMinute')(frame.minute - 1) : '');
+
+    setText('kpi-orders', fmtCount(frame.orders));
+    const funnel = frame.funnel;
+    setText(
+      'kpi-orders-sub',
+      funnel && funnel.entered ? `${t('conversion')} ${fmtPct(funnel.ordered / funnel.entered)}` : '',
+    );
+
+    setText('kpi-gmv', fmtMoney(frame.gmv_minor, currency));
+    setText('kpi-gmv-sub', frame.orders ? `${t('avgOrder')} ${fmtMoney(frame.gmv_minor / frame.orders, currency)}` : '');
+  }
+
+  function renderTrend(frame, colors) {
+    const { curves } = frame;
+    const first = curves.first_minute;
+    const closed = Math.max(0, (curves.online || []).length - 1); // the last point is the open minute
+    const minX = first;
+    const maxX = Math.max(frame.minute + 1, first + 1); // the open minute runs to minute + 1
+    const clip = (span) => [Math.max(span.start_minute, minX), Math.min(span.end_minute, maxX)];
+    const personaAreas = [];
+    for (const span of frame.personas || []) {
+      const [start, end] = clip(span);
+      if (end <= start) continue;
+      const color = colors.get(span.id);
+      personaAreas.push([
+        {
+          name: span.name,
+          xAxis: start,
+          itemStyle: { color: withAlpha(color, 0.1), borderColor: withAlpha(color, 0.25), borderWidth: 0 },
+          label: { color },
+        },
+        { xAxis: end },
+      ]);
+    }
+    const promoAreas = [];
+    const promoLines = [];
+    for (const span of frame.promos || []) {
+      const [start, end] = clip(span);
+      if (end <= start) continue;
+      promoAreas.push([{ name: `${t('promo')} · ${span.name}`, xAxis: start }, { xAxis: end }]);
+      if (span.start_minute >= minX) promoLines.push({ xAxis: span.start_minute });
+    }
+    const points = (values, count, scale) =>
+      values.slice(0, count).map((v, i) => [first + i, scale ? v / scale : v]);
+    charts.trend.setOption({
+      xAxis: { min: minX, max: maxX },
+      series: [
+        {
+          id: 'online',
+          name: t('seriesOnline'),
+          data: points(curves.online || [], (curves.online || []).length, 0),
+          markArea: { data: personaAreas },
+        },
+        {
+          id: 'comments',
+          name: t('seriesComments'),
+          data: points(curves.comments || [], closed, 0),
+          markArea: { data: promoAreas },
+        },
+        {
+          id: 'gmv',
+          name: t('seriesGmv'),
+          data: points(curves.gmv_minor || [], closed, 100),
+          markLine: { data: promoLines },
+        },
+      ],
+    });
+  }
+
+  function renderFunnel(frame) {
+    const funnel = frame.funnel;
+    $('funnel-empty').hidden = Boolean(funnel);
+    $('chart-funnel').hidden = !funnel;
+    if (!funnel) {
+      charts.funnel.setOption({ series: [{ id: 'funnel', data: [] }] });
+      return;
+    }
+    const stages = [
+      ['stageEntered', funnel.entered],
+      ['stageClicked', funnel.clicked],
+      ['stageCarted', funnel.carted],
+      ['stageOrdered', funnel.ordered],
+    ];
+    charts.funnel.setOption({
+      series: [
+        {
+          id: 'funnel',
+          max: Math.max(funnel.entered, 1),
+          data: stages.map(([key, value], i) => ({
+            name: t(key),
+            value,
+            rate: i === 0 ? null : stages[i - 1][1] ? value / stages[i - 1][1] : 0,
+            itemStyle: { color: FUNNEL_COLORS[i] },
+          })),
+        },
+      ],
+    });
+  }
+
+  function renderProducts(frame) {
+    const products = frame.products || [];
+    $('products-empty').hidden = products.length > 0;
+    $('chart-products').hidden = products.length === 0;
+    charts.products.setOption({
+      yAxis: { data: products.map((p, i) => `${i + 1}  ${p.name}`) },
+      series: [
+        {
+          id: 'products',
+          data: products.map((p) => ({ value: p.gmv_minor / 100, ...p })),
+        },
+      ],
+    });
+  }
+
+  function renderHotWords(frame) {
+    const words = frame.hot_words || [];
+    const key = `${state.lang}|${words.map((w) => `${w.word}:${w.count}`).join('|')}`;
+    $('hotwords-empty').hidden = words.length > 0;
+    if (key === state.hotWordsKey) return;
+    state.hotWordsKey = key;
+    const list = $('hotwords');
+    const max = Math.max(1, ...words.map((w) => w.count));
+    const min = Math.min(max, ...words.map((w) => w.count));
+    const items = words.map((w, i) => {
+      const li = document.createElement('li');
+      const weight = max === min ? 1 : (w.count - min) / (max - min);
+      li.style.fontSize = `${Math.round(16 + weight * 22)}px`;
+      li.title = `${w.word}: ${w.count} (×${w.lift.toFixed(1)})`;
+      const word = document.createElement('span');
+      word.className = 'word';
+      word.style.color = HOTWORD_COLORS[i % HOTWORD_COLORS.length];
+      word.textContent = w.word;
+      const count = document.createElement('span');
+      count.className = 'count';
+      count.textContent = String(w.count);
+      li.append(word, count);
+      return li;
+    });
+    list.replaceChildren(...items);
+  }
+
+  function renderConcerns(frame) {
+    const rows = frame.concerns || [];
+    $('concerns-empty').hidden = rows.length > 0;
+    $('chart-concerns').hidden = rows.length === 0;
+    setText('concerns-basis', t(frame.concern_basis === 'questions' ? 'basisQuestions' : 'basisComments'));
+    charts.concerns.setOption({
+      grid: { left: state.lang === 'zh' ? 104 : 150 },
+      yAxis: { data: rows.map((r) => (state.lang === 'zh' ? r.name_zh : r.name_en)) },
+      series: [
+        {
+          id: 'concerns',
+          data: rows.map((r) => ({ value: r.share, arrow: concernArrow(r), row: r })),
+        },
+      ],
+    });
+  }
+
+  function renderTimeline(frame, colors) {
+    const first = frame.curves.first_minute;
+    const maxX = Math.max(frame.minute + 1, first + 1);
+    const items = [];
+    for (const span of frame.personas || []) {
+      if (span.end_minute <= first) continue;
+      const color = colors.get(span.id);
+      items.push({
+        row: 0,
+        start: span.start_minute,
+        end: span.end_minute,
+        name: span.name,
+        fill: withAlpha(color, 0.55),
+        stroke: null,
+        textColor: '#fff',
+      });
+    }
+    for (const span of frame.promos || []) {
+      if (span.end_minute <= first) continue;
+      items.push({
+        row: 1,
+        start: span.start_minute,
+        end: span.end_minute,
+        name: span.name,
+        fill: withAlpha(COLOR.gmv, 0.22),
+        stroke: COLOR.gmv,
+        textColor: COLOR.gmv,
+      });
+    }
+    timelineItems = items;
+    charts.timeline.setOption({
+      xAxis: { min: first, max: maxX },
+      yAxis: { data: [t('persona'), t('promo')] },
+      series: [{ id: 'timeline', data: items.map((it) => [it.start, it.end, it.row]) }],
+    });
+  }
+
+  function insightKey(entry) {
+    return `${entry.insight.kind}|${entry.insight.subject}`;
+  }
+
+  function newInsightNode() {
+    const li = document.createElement('li');
+    const head = document.createElement('div');
+    head.className = 'insight-head';
+    const kind = document.createElement('span');
+    kind.className = 'insight-kind';
+    const minute = document.createElement('span');
+    minute.className = 'insight-minute';
+    head.append(kind, minute);
+    const text = document.createElement('p');
+    text.className = 'insight-text';
+    li.append(head, text);
+    return li;
+  }
+
+  function renderInsights(frame, firstOfSession) {
+    const entries = frame.insights || [];
+    const list = $('insights');
+    const kinds = t('kinds');
+    const keys = entries.map(insightKey);
+    const keep = new Set(keys);
+    for (const [key, li] of [...state.insightNodes]) {
+      if (!keep.has(key)) {
+        li.remove();
+        state.insightNodes.delete(key);
+      }
+    }
+    entries.forEach((entry, position) => {
+      const key = keys[position];
+      let li = state.insightNodes.get(key);
+      if (!li) {
+        li = newInsightNode();
+        state.insightNodes.set(key, li);
+        if (!firstOfSession) {
+          const fresh = li;
+          fresh.classList.add('fresh');
+          window.setTimeout(() => fresh.classList.remove('fresh'), FRESH_MS);
+        }
+      }
+      const { insight } = entry;
+      li.dataset.kind = insight.kind;
+      setNodeText(li.querySelector('.insight-kind'), kinds[insight.kind] || insight.kind);
+      setNodeText(li.querySelector('.insight-minute'), t('since')(entry.first_minute));
+      const text = state.lang === 'zh' ? insight.text_zh : insight.text_en;
+      setNodeText(li.querySelector('.insight-text'), text || insight.text_zh || insight.text_en || '');
+      // Frame order, newest first; a node moves only when out of place (a move restarts its
+      // arrival animation).
+      if (list.children[position] !== li) list.insertBefore(li, list.children[position] || null);
+    });
+    $('insights-empty').hidden = entries.length > 0;
+    setText('insights-count', entries.length ? t('insightsCount')(entries.length) : '');
+  }
+
+  function render() {
+    state.renderQueued = false;
+    const frame = currentFrame();
+    if (!frame) return;
+    const firstOfSession = state.renderedSession !== frame.session_id;
+    if (firstOfSession) {
+      state.insightNodes.forEach((li) => li.remove());
+      state.insightNodes.clear();
+      state.renderedSession = frame.session_id;
+    }
+    document.body.classList.add('has-data');
+    const colors = personaColors(frame);
+    renderHeader(frame);
+    renderKpis(frame);
+    renderTrend(frame, colors);
+    renderFunnel(frame);
+    renderProducts(frame);
+    renderHotWords(frame);
+    renderConcerns(frame);
+    renderTimeline(frame, colors);
+    renderInsights(frame, firstOfSession);
+  }
+
+  function scheduleRender() {
+    if (state.renderQueued) return;
+    state.renderQueued = true;
+    window.requestAnimationFrame(render);
+  }
+
+  // -- language ------------------------------------------------------------------------------
+
+  function applyLang() {
+    document.documentElement.lang = state.lang;
+    document.title = t('pageTitle');
+    for (const el of document.querySelectorAll('[data-i18n]')) {
+      const text = t(el.dataset.i18n);
+      if (typeof text === 'string') el.textContent = text;
+    }
+    $('lang-toggle').textContent = state.lang === 'zh' ? 'EN' : '中';
+    $('lang-toggle').setAttribute('aria-label', state.lang === 'zh' ? 'Switch to English' : '切换到中文');
+    window.livelens.lang = state.lang;
+    setConnection($('conn').dataset.state);
+    state.hotWordsKey = '';
+    state.pickerKey = '';
+    updatePicker();
+    render();
+  }
+
+  function toggleLang() {
+    state.lang = state.lang === 'zh' ? 'en' : 'zh';
+    try {
+      window.localStorage.setItem(LANG_KEY, state.lang);
+    } catch (_error) {
+      // not remembered where storage is unavailable; the switch still applies
+    }
+    applyLang();
+  }
+
+  // -- sessions and the push channel ---------------------------------------------------------
+
+  function setConnection(connection) {
+    const el = $('conn');
+    el.dataset.state = connection;
+    const key = { open: 'connOpen', closed: 'connClosed' }[connection] || 'connConnecting';
+    const text = $('conn-text');
+    text.dataset.i18n = key;
+    text.textContent = t(key);
+  }
+
+  function remember(sessionId, entry) {
+    state.sessions.set(sessionId, { ...state.sessions.get(sessionId), ...entry });
+    if (state.sessions.size <= MAX_SESSIONS) return;
+    let oldest = null;
+    for (const [id, value] of state.sessions) {
+      if (id === state.shown || id === state.pinned) continue;
+      if (!oldest || (value.receivedAt || 0) < (state.sessions.get(oldest).receivedAt || 0)) oldest = id;
+    }
+    if (oldest) state.sessions.delete(oldest);
+  }
+
+  function chooseSession() {
+    if (state.pinned) {
+      state.shown = state.pinned;
+    } else {
+      const shown = state.shown ? state.sessions.get(state.shown) : null;
+      let latest = null;
+      for (const [id, entry] of state.sessions) {
+        if (!entry.frame) continue;
+        if (!latest || entry.receivedAt > state.sessions.get(latest).receivedAt) latest = id;
+      }
+      const quiet = !shown || !shown.frame || Date.now() - shown.receivedAt > STALE_MS;
+      if (latest && quiet) state.shown = latest;
+    }
+    window.livelens.session = state.shown;
+  }
+
+  function updatePicker() {
+    const ids = [...state.sessions.keys()];
+    if (state.pinned && !state.sessions.has(state.pinned)) ids.unshift(state.pinned);
+    const key = `${state.lang}|${state.pinned}|${ids.join('|')}`;
+    if (key === state.pickerKey) return;
+    state.pickerKey = key;
+    const select = $('session-picker');
+    const options = [new Option(t('auto'), '')];
+    for (const id of ids) {
+      const room = (state.sessions.get(id) || {}).room;
+      options.push(new Option(room ? `${id} · ${room}` : id, id)); // Option() sets text, not markup
+    }
+    select.replaceChildren(...options);
+    select.value = state.pinned || '';
+    $('picker-wrap').hidden = ids.length < 2;
+  }
+
+  function onFrame(event) {
+    let frame;
+    try {
+      frame = JSON.parse(event.data);
+    } catch (_error) {
+      return; // not a frame; the next one replaces it anyway
+    }
+    if (!frame || typeof frame.session_id !== 'string') return;
+    window.livelens.framesReceived += 1;
+    window.livelens.lastFrame = frame;
+    document.body.dataset.frames = String(window.livelens.framesReceived);
+    const known = state.sessions.has(frame.session_id);
+    if (!state.shown && !state.pinned) state.shown = frame.session_id; // the stream sends the latest first
+    remember(frame.session_id, { frame, receivedAt: Date.now(), room: frame.room_id });
+    if (!known) updatePicker();
+    chooseSession();
+    if (frame.session_id === state.shown) scheduleRender();
+  }
+
+  function connect() {
+    if (state.source) state.source.close();
+    const url = '/api/stream' + (state.pinned ? `?session=${encodeURIComponent(state.pinned)}` : '');
+    const source = new EventSource(url);
+    source.addEventListener('frame', onFrame);
+    source.addEventListener('open', () => setConnection('open'));
+    source.addEventListener('error', () => {
+      setConnection(source.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
+    });
+    state.source = source;
+    setConnection('connecting');
+  }
+
+  async function loadSessions() {
+    try {
+      const response = await fetch('/api/sessions', { credentials: 'same-origin' });
+      if (!response.ok) return;
+      const rows = await response.json();
+      for (const row of rows.slice(0, MAX_SESSIONS)) {
+        if (!state.sessions.has(row.session_id)) {
+          remember(row.session_id, { frame: null, receivedAt: 0, room: row.room_id });
+        }
+      }
+      updatePicker();
+    } catch (_error) {
+      // the list is a convenience: frames name their sessions as they arrive
+    }
+  }
+
+  function onPick() {
+    const value = $('session-picker').value;
+    state.pinned = value || null;
+    state.shown = state.pinned;
+    const url = new URL(window.location.href);
+    if (state.pinned) url.searchParams.set('session', state.pinned);
+    else url.searchParams.delete('session');
+    window.history.replaceState(null, '', url);
+    state.pickerKey = '';
+    updatePicker();
+    connect();
+    chooseSession();
+    scheduleRender();
+  }
+
+  function start() {
+    if (!window.echarts) {
+      setText('waiting', 'ECharts failed to load (/assets/echarts.min.js)');
+      return;
+    }
+    initCharts();
+    $('lang-toggle').addEventListener('click', toggleLang);
+    $('session-picker').addEventListener('change', onPick);
+    applyLang();
+    connect();
+    loadSessions();
+  }
+
+  start();
+})();

@@ -1,0 +1,221 @@
+"""The live screen in a real browser: Chromium opens the page served by a real HTTP server while a
+simulated session is fed in at a fast pace, and the page must follow it by push alone.
+
+The screenshot lands in the test's ``tmp_path`` and, when ``LIVELENS_SCREENSHOT_DIR`` is set, is
+copied there (``docs/images/live_screen.png`` is one taken this way).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, Request, sync_playwright
+
+from livelens.api.server import ServerThread, Service, open_service
+from livelens.settings import Settings
+from livelens.sources.paced import PacedSimulator
+from livelens.sources.simulation.licences import simulated_licences
+from livelens.sources.simulator import SimulationConfig, build_session
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CONFIG = SimulationConfig(minutes=20, peak_viewers=300, seed=3)
+SPEED = 60.0  # the 20-minute session plays in 20 s of wall time
+VIEWPORT = {"width": 1600, "height": 900}
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+CHARTS = ["chart-trend", "chart-funnel", "chart-products", "chart-concerns", "chart-timeline"]
+
+
+class Feeder:
+    """Plays the simulated session into the hub at ``SPEED`` on a thread; ``stop`` ends it early."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.stopping = threading.Event()
+        self.batches = 0
+        self.thread = threading.Thread(target=self._run, name="screen-feeder", daemon=True)
+
+    def _run(self) -> None:
+        for batch in PacedSimulator(CONFIG, speed=SPEED):
+            if self.stopping.is_set():
+                return
+            self.service.hub.ingest(batch)
+            self.batches += 1
+
+    def start(self) -> Feeder:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive(), "the feeder thread did not stop"
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    opened = open_service(tmp_path / "s.duckdb", Settings(home=tmp_path / "home"))
+    reference = build_session(CONFIG).reference
+    opened.hub.put_reference(reference)  # product and persona names
+    with opened.hub.lock:  # the personas' likeness licences, as the demo registers them
+        for licence in simulated_licences(reference.personas, CONFIG.start):
+            opened.hub.compliance.put(licence)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def server(service: Service) -> Iterator[ServerThread]:
+    started = ServerThread(service.app, "127.0.0.1", 0).start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def feeder(service: Service, server: ServerThread) -> Iterator[Feeder]:
+    running = Feeder(service).start()
+    yield running
+    running.stop()
+
+
+def test_the_screen_needs_a_sign_in(server: ServerThread) -> None:
+    response = httpx.get(server.url + "/", timeout=10)
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("text/html")
+    assert "/login?token=" in response.text
+    assert "livelens serve" in response.text
+    asset = httpx.get(server.url + "/assets/screen.js", timeout=10)
+    assert asset.status_code == 401
+
+
+def chart_series(page: Page, element_id: str) -> list[dict[str, Any]]:
+    series: list[dict[str, Any]] = page.evaluate(
+        "(id) => echarts.getInstanceByDom(document.getElementById(id)).getOption().series",
+        element_id,
+    )
+    return series
+
+
+def text_of(page: Page, selector: str) -> str:
+    return page.locator(selector).inner_text()
+
+
+@pytest.mark.slow
+def test_the_live_screen_follows_the_session_by_push(
+    service: Service, server: ServerThread, feeder: Feeder, tmp_path: Path
+) -> None:
+    assert service.first_admin is not None
+    requested_hosts: set[str] = set()
+    console_errors: list[str] = []
+
+    def on_request(request: Request) -> None:
+        requested_hosts.add(urlsplit(request.url).hostname or request.url)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.on("request", on_request)
+            page.on("console", on_console)
+            page.on("pageerror", lambda error: console_errors.append(str(error)))
+            page.goto(f"{server.url}/login?token={service.first_admin.token}")
+
+            # The screen, in Chinese by default.
+            assert urlsplit(page.url).path == "/"
+            assert page.locator("html").get_attribute("lang") == "zh"
+            assert text_of(page, "h1") == "直播实时数据大屏"
+            page.wait_for_function("window.livelens && window.livelens.framesReceived > 0")
+
+            # Pushed frames keep arriving and the KPIs move with them, with no reload.
+            received = page.evaluate("window.livelens.framesReceived")
+            online = text_of(page, "#kpi-online")
+            page.wait_for_function(f"window.livelens.framesReceived >= {received + 5}")
+            page.wait_for_function(
+                "(before) => document.getElementById('kpi-online').textContent !== before",
+                arg=online,
+                timeout=20_000,
+            )
+            frames = page.evaluate("window.livelens.framesReceived")
+            assert int(page.locator("body").get_attribute("data-frames") or 0) >= frames
+            assert page.evaluate("window.livelens.lastFrame.session_id") == "sim-3"
+
+            # Far enough in for hosts to have changed and a promotion to have started.
+            page.wait_for_function("window.livelens.lastFrame.minute >= 9", timeout=20_000)
+            page.wait_for_function("document.querySelectorAll('#insights li').length > 0")
+            page.wait_for_timeout(600)  # the frames of that minute are drawn
+            frame: dict[str, Any] = page.evaluate("window.livelens.lastFrame")
+            assert len({p["id"] for p in frame["personas"]}) >= 2
+            assert frame["promos"], "the simulated session runs a promotion by minute 9"
+
+            trend = chart_series(page, "chart-trend")
+            assert [s["id"] for s in trend] == ["online", "comments", "gmv"]
+            assert len(trend[0]["data"]) > 5
+            assert len(trend[0]["markArea"]["data"]) >= 2  # one band per host turn
+            assert trend[1]["markArea"]["data"], "the promotion is marked on the trend"
+            assert trend[2]["markLine"]["data"], "the promotion start is marked on the trend"
+            stages = [d["value"] for d in chart_series(page, "chart-funnel")[0]["data"]]
+            assert len(stages) == 4  # entered → clicked → carted → ordered
+            assert stages[0] > 0
+            assert stages == sorted(stages, reverse=True)
+            assert len(chart_series(page, "chart-products")[0]["data"]) > 0
+            timeline = chart_series(page, "chart-timeline")[0]["data"]
+            assert len(timeline) >= len(frame["personas"]) + len(frame["promos"]) - 1
+            assert len(chart_series(page, "chart-concerns")[0]["data"]) > 0
+            newest = page.locator("#insights li .insight-text").first.inner_text()
+            assert newest in {i["insight"]["text_zh"] for i in frame["insights"]}
+
+            # English, remembered across a reload, and back.
+            page.click("#lang-toggle")
+            assert page.locator("html").get_attribute("lang") == "en"
+            assert text_of(page, "h1") == "Live Commerce Dashboard"
+            assert "Online now" in text_of(page, ".kpis")
+            assert "在线人数" not in text_of(page, ".kpis")
+            assert page.evaluate("window.livelens.lang") == "en"
+            assert chart_series(page, "chart-trend")[0]["name"] == "Online"
+            newest = page.locator("#insights li .insight-text").first.inner_text()
+            english = {
+                i["insight"]["text_en"]
+                for i in page.evaluate("window.livelens.lastFrame")["insights"]
+            }
+            assert newest in english
+            page.reload()
+            page.wait_for_function("window.livelens.framesReceived > 0")
+            assert page.locator("html").get_attribute("lang") == "en"
+            assert text_of(page, "#lang-toggle") == "中"
+            page.click("#lang-toggle")
+            assert page.locator("html").get_attribute("lang") == "zh"
+            assert "在线人数" in text_of(page, ".kpis")
+            assert "Online now" not in text_of(page, ".kpis")
+
+            page.wait_for_timeout(600)  # the charts finish their update transitions
+            screenshot = tmp_path / "live_screen.png"
+            page.screenshot(path=str(screenshot), animations="disabled")
+        finally:
+            browser.close()
+
+    assert screenshot.stat().st_size > 50_000  # a drawn screen, not a blank page
+    target = os.environ.get("LIVELENS_SCREENSHOT_DIR")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(screenshot, Path(target) / screenshot.name)
+    assert requested_hosts <= LOCAL_HOSTS, f"requests left the machine: {requested_hosts}"
+    assert console_errors == []

@@ -3,9 +3,10 @@
 #   chromium        headless browser for the live-screen tests
 #   fonts-noto-cjk  Chinese glyphs in PDF reports and screenshots
 #   poppler-utils   pdftotext / pdftoppm, used by the report tests
+#   ffmpeg          writes and reads the AIGC label in MP4 recordings
 #   npm             only where no npm is on the PATH
 set -euo pipefail
-packages=(chromium fonts-noto-cjk poppler-utils)
+packages=(chromium fonts-noto-cjk poppler-utils ffmpeg)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -15,12 +15,17 @@ from livelens.testing import event_record, jsonl
 
 COMMANDS = (
     "analyze",
+    "audit",
     "comments",
+    "crm",
     "demo",
     "export",
     "ingest",
+    "label",
+    "models",
     "quarantine",
     "report",
+    "rooms",
     "run",
     "serve",
     "sessions",

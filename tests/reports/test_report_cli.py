@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from report_session import StoredSession
 
 from livelens.cli import cli
+from livelens.governance.labels import check_file
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -32,6 +33,10 @@ def test_writes_the_format_its_suffix_names(
     assert out.read_bytes().startswith(magic)
     assert result.output.startswith(f"wrote {out} (")
     assert [p.name for p in out.parent.iterdir()] == [name]  # no partial file left behind
+    label = check_file(out)  # the implicit AI label (AIGC record) travels with the report
+    assert label.valid, label.problems
+    assert label.record is not None
+    assert label.record.content_producer == "livelens"
 
 
 @pytest.mark.parametrize(

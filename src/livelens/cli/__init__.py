@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from livelens.cli import (
     comment_commands,
+    crm_commands,
+    governance_commands,
+    label_commands,
     live_commands,
     report_commands,
     serve_commands,
@@ -19,6 +22,9 @@ __all__ = [
     "EXIT_QUARANTINED",
     "cli",
     "comment_commands",
+    "crm_commands",
+    "governance_commands",
+    "label_commands",
     "live_commands",
     "main",
     "report_commands",

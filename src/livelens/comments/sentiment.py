@@ -43,6 +43,7 @@ import rjieba
 from safetensors.numpy import load as load_tensors
 
 from livelens.errors import LivelensError
+from livelens.governance.integrity import IntegrityError, verified_bytes
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL_PATH = MODEL_DIR / "sentiment.safetensors"
@@ -328,12 +329,17 @@ class SentimentModel:
 
     @classmethod
     def load(cls, path: Path | None = None) -> SentimentModel:
-        """Load a weights file after checking its SHA-256 against the manifest beside it."""
+        """Load a weights file after checking its SHA-256 against the manifest beside it; the
+        shipped model must also match the Ed25519-signed manifest of its folder
+        (:mod:`livelens.governance.integrity`)."""
         model_path = path or DEFAULT_MODEL_PATH
         manifest_path = manifest_path_for(model_path)
         try:
             manifest = msgspec.json.decode(manifest_path.read_bytes(), type=ModelManifest)
-            data = model_path.read_bytes()
+            signed = model_path.resolve().parent == MODEL_DIR
+            data = verified_bytes(model_path) if signed else model_path.read_bytes()
+        except IntegrityError as error:
+            raise ModelIntegrityError(str(error)) from error
         except FileNotFoundError as error:
             msg = f"{error.filename}: missing; a sentiment model needs its weights and manifest"
             raise ModelIntegrityError(msg) from error

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Final
 
 from livelens.errors import InvalidInput
+from livelens.governance.labels import build_record, write_record
 from livelens.reports.collect import ReviewSource, load_review
 from livelens.reports.html import render_html
 from livelens.reports.model import Review
@@ -41,14 +42,21 @@ def write_report(
 ) -> Path:
     """Write the post-live review of ``session_id`` to ``out`` (HTML or PDF by suffix).
 
-    The file is written next to ``out`` first and moved into place, so a reader never sees half a
-    report. Returns ``out``.
+    The file carries the implicit AI label (the ``AIGC`` metadata record of GB 45438-2025: a
+    ``<meta>`` in HTML, a document-information key in PDF; see
+    :mod:`livelens.governance.labels`). It is written next to ``out`` first and moved into
+    place, so a reader never sees half a report. Returns ``out``.
     """
     render = RENDERERS[report_format(out)]
     review = load_review(store, session_id, generated_at=generated_at)
     data = render(review)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
+    partial = out.with_name(f".{out.stem}.partial{out.suffix}")
     partial.write_bytes(data)
+    record = build_record(
+        producer="livelens",
+        produce_id=f"livelens-review-{session_id}-{generated_at:%Y%m%dT%H%M%S%z}",
+    )
+    write_record(partial, partial, record)
     partial.replace(out)
     return out

@@ -53,7 +53,13 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     return body["error"]  # type: ignore[no-any-return]
 
 
-SCREEN_ROUTES = [("GET", "/"), ("GET", "/login"), ("GET", "/assets/screen.js")]
+SCREEN_ROUTES = [
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("GET", "/assets/screen.js"),
+    ("GET", "/overlay/room-1"),
+    ("GET", "/overlay/room-1/state"),
+]
 
 
 def every_route(client: TestClient) -> list[tuple[str, str]]:

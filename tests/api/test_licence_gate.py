@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from livelens.api.app import create_app
 from livelens.api.server import ServerThread, Service, open_service
 from livelens.events.reference import Persona, Product, ReferenceData
+from livelens.governance.audit import AuditLog
 from livelens.settings import Settings
 from livelens.testing import event_record, jsonl
 
@@ -221,3 +222,44 @@ def test_a_revocation_during_the_live_is_flagged_within_seconds(tmp_path: Path) 
         server.stop()
         service.close()
     assert msgspec.json.decode(msgspec.json.encode(found))  # the violations are plain JSON
+
+
+def test_the_ai_label_overlay_shows_the_persona_on_air(
+    client: TestClient, service: Service
+) -> None:
+    operator, compliance = bearer(service, "operator"), bearer(service, "compliance")
+    client.put("/api/licences", json=LICENCE, headers=compliance)
+    assert client.get("/overlay/room-1").status_code == 401  # the link must carry a token
+    viewer = service.tokens.issue("obs browser source", "viewer", now=NOW).token
+    empty = client.get("/overlay/room-1", params={"token": viewer})
+    assert empty.status_code == 200
+    assert "AI生成主播" in empty.text
+    start = {"persona_id": "p-xue", "room_id": "room-1", "platform": "sim"}
+    assert client.post("/api/sessions/s-1/persona", json=start, headers=operator).status_code == 201
+    page = client.get("/overlay/room-1", params={"token": viewer})
+    assert "AI生成主播" in page.text
+    assert "小雪" in page.text
+    state = client.get("/overlay/room-1/state", params={"token": viewer}).json()
+    assert state["persona_name"] == "小雪"
+    assert state["disclosure"] == "本主播画面经AI换脸合成，肖像经授权使用（授权编号 lic-xue）"
+
+
+def test_state_changes_through_the_api_are_in_the_audit_log(
+    client: TestClient, service: Service
+) -> None:
+    operator, compliance = bearer(service, "operator"), bearer(service, "compliance")
+    client.put("/api/licences", json=LICENCE, headers=compliance)
+    start = {"persona_id": "p-xue", "room_id": "room-1", "platform": "sim"}
+    client.post("/api/sessions/s-1/persona", json=start, headers=operator)
+    price = event_record("price.change", event_id="pc-1", product_id="sku-vest", price_minor=29_900)
+    client.post("/api/events", content=jsonl([price]), headers=operator)
+    client.post("/api/licences/lic-xue/revoke", json={"reason": "合同到期"}, headers=compliance)
+    log = AuditLog(service.store)
+    assert [(e.action, e.subject) for e in log.entries()] == [
+        ("token.create", service.first_admin.info.token_id if service.first_admin else ""),
+        ("licence.grant", "lic-xue"),
+        ("persona.switch", "p-xue"),
+        ("price.change", "sku-vest"),
+        ("licence.revoke", "lic-xue"),
+    ]
+    assert log.verify().ok

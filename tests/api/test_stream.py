@@ -36,7 +36,10 @@ def frames(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
             yield json.loads(line.removeprefix("data: "))
 
 
-def test_frames_are_pushed_after_each_ingest(served: tuple[Service, ServerThread]) -> None:
+@pytest.mark.parametrize("watch", [{"session": "session-1"}, {}], ids=["one session", "all"])
+def test_frames_are_pushed_after_each_ingest(
+    served: tuple[Service, ServerThread], watch: dict[str, str]
+) -> None:
     service, server = served
     assert service.first_admin is not None
     headers = {"Authorization": f"Bearer {service.first_admin.token}"}
@@ -44,7 +47,7 @@ def test_frames_are_pushed_after_each_ingest(served: tuple[Service, ServerThread
     halves = [records[: len(records) // 2], records[len(records) // 2 :]]
     with httpx.Client(base_url=server.url, headers=headers, timeout=20) as client:
         assert client.post("/api/events", content=jsonl(halves[0])).status_code == 200
-        with client.stream("GET", "/api/stream", params={"session": "session-1"}) as stream:
+        with client.stream("GET", "/api/stream", params=watch) as stream:
             assert stream.headers["content-type"].startswith("text/event-stream")
             received = frames(stream.iter_lines())
             first = next(received)

@@ -15,10 +15,11 @@ from typing import Final
 from fastapi import Depends, FastAPI
 
 from livelens import __version__
-from livelens.api.auth import authenticator
+from livelens.api.auth import authenticator, link_authenticator
 from livelens.api.errors import install_error_handlers
 from livelens.api.hub import LiveHub
 from livelens.api.licence_routes import licence_routes
+from livelens.api.overlay import overlay_routes
 from livelens.api.routes import data_routes
 from livelens.api.screen import screen_routes
 from livelens.api.stream import Broadcaster, publishing
@@ -62,6 +63,9 @@ def create_app(
     )
     app.include_router(licence_routes(hub, authenticated, max_body_bytes), dependencies=[auth])
     app.include_router(screen_routes(tokens, authenticated))
+    app.include_router(
+        overlay_routes(hub.persona_on_air), dependencies=[Depends(link_authenticator(tokens))]
+    )
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[auth])
     def openapi() -> dict[str, object]:

@@ -33,3 +33,16 @@ def authenticator(tokens: TokenRegistry) -> Authenticator:
         return tokens.authenticate(token_of(request))
 
     return authenticated
+
+
+def link_authenticator(tokens: TokenRegistry) -> Authenticator:
+    """For pages opened by software that cannot send headers (a streaming overlay): the token
+    may also come as ``?token=`` in the link."""
+
+    def authenticated(
+        request: Request,
+        _bearer_scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> TokenInfo:
+        return tokens.authenticate(token_of(request) or request.query_params.get("token"))
+
+    return authenticated

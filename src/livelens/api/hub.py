@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 import pyarrow as pa
@@ -32,6 +32,7 @@ from livelens.engine.windows import MICROS, MINUTE_US
 from livelens.errors import InvalidInput, NotFound
 from livelens.events.pseudonymise import Pseudonymiser
 from livelens.events.reference import ReferenceData
+from livelens.governance.audit import AuditLog
 from livelens.governance.licences import Appearance, RoyaltyLine, royalty_statement
 from livelens.governance.violations import Violation
 from livelens.information.analysis import with_display_names
@@ -48,7 +49,14 @@ DISCLOSURES: Final = {  # what the overlay says about each kind of persona
     "face_swap": "本主播画面经AI换脸合成，肖像经授权使用",
     "human": "本直播间使用AI辅助",
 }
+AUDITED_EVENTS: Final = {"host.persona_switch": "persona.switch", "price.change": "price.change"}
+AUDIT_COLUMNS: Final = [
+    "type", "event_id", "ts", "session_id", "room_id", "persona_id", "product_id", "price_minor",
+]  # fmt: skip
 SINGLETON_KINDS: Final = frozenset({"peak_window", "top_product", "top_concern", "persona_ranking"})
+# Detectors read whole series: run them when a session minute closes, at most this often (a
+# replay at many times real speed closes minutes faster than anyone reads insights).
+DETECT_EVERY: Final = timedelta(seconds=2)
 LIVE_WITHIN: Final = timedelta(minutes=2)  # a session that got events this recently is live
 
 
@@ -70,11 +78,12 @@ class LiveHub:
         self.engine = LiveEngine(comment_intents=analyzer.intents)
         self.words: dict[str, RollingHotWords] = {}
         self.insights: dict[str, dict[tuple[str, str], LiveInsight]] = {}
-        self._detected_minute: dict[str, int] = {}
+        self._detected: dict[str, tuple[int, datetime]] = {}  # session -> (minute, wall time)
         self._dirty: set[str] = set()
         store.bind_key(pseudonymiser.key_id)
         self.names = store.display_names()
         self.compliance = ComplianceGate(store, clock)
+        self.audit = AuditLog(store)
         self._ingested_at: dict[str, datetime] = {}  # wall clock of each session's last batch
 
     # -- feeding ---------------------------------------------------------------------------------
@@ -94,8 +103,24 @@ class LiveHub:
             result = ingest_batch(
                 batch, self.store, self.pseudonymiser, now=self.clock(), policy=self.policy
             )
+            self._audit_host_changes(batch.source, result.new)
             self._fold(result.new)
         return result
+
+    def record(self, actor: str, action: str, subject: str, details: dict[str, Any]) -> None:
+        """Append a state change to the audit log (:mod:`livelens.governance.audit`)."""
+        with self.lock:
+            self.audit.append(actor, action, subject, details, at=self.clock())
+
+    def _audit_host_changes(self, source: str, new: pa.Table) -> None:
+        """Persona switches and price changes are state changes: each goes to the audit log."""
+        changes = new.filter(pc.is_in(new["type"], pa.array(sorted(AUDITED_EVENTS))))
+        for row in changes.select(AUDIT_COLUMNS).to_pylist():
+            action = AUDITED_EVENTS[row["type"]]
+            subject = row["persona_id"] or row["product_id"] or ""
+            details = {k: v for k, v in row.items() if v is not None and k != "ts"}
+            details["ts"] = row["ts"].isoformat()
+            self.audit.append(source, action, subject, details, at=self.clock())
 
     def finish(self) -> None:
         """End of input: apply what the engine still holds back and refresh the session table."""
@@ -232,11 +257,13 @@ class LiveHub:
         with self.lock:
             return self._frame(session_id)
 
-    def take_frames(self) -> dict[str, bytes]:
-        """Encoded frames of the sessions that changed since the last call."""
+    def take_frames(self, wanted: set[str] | None = None) -> dict[str, bytes]:
+        """Encoded frames of the sessions that changed since the last call; with ``wanted``,
+        only of those sessions (the others stay marked as changed)."""
         with self.lock:
-            dirty, self._dirty = self._dirty, set()
-            return {s: msgspec.json.encode(self._frame(s)) for s in sorted(dirty)}
+            due = self._dirty & wanted if wanted is not None else set(self._dirty)
+            self._dirty -= due
+            return {s: msgspec.json.encode(self._frame(s)) for s in sorted(due)}
 
     def live_insights(self, session_id: str) -> list[LiveInsight]:
         with self.lock:
@@ -254,8 +281,10 @@ class LiveHub:
         state = self._state(session_id)
         metrics = metrics_of(state)
         minute = metrics.minutes - 1
-        if self._detected_minute.get(session_id) != minute:
-            self._detected_minute[session_id] = minute
+        now = self.clock()
+        last = self._detected.get(session_id)
+        if last is None or (last[0] != minute and now - last[1] >= DETECT_EVERY):
+            self._detected[session_id] = (minute, now)
             self._detect(session_id, metrics, minute)
         words = self.words.get(session_id)
         return build_frame(

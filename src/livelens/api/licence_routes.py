@@ -66,6 +66,9 @@ def licence_routes(hub: LiveHub, authenticated: Authenticator, max_body_bytes: i
             with hub.lock:
                 for licence in found:
                     hub.compliance.put(licence)
+            for licence in found:
+                details = msgspec.to_builtins(licence)
+                hub.record(who.token_id, "licence.grant", licence.licence_id, details)
 
         await run_in_threadpool(store)
         return _json({"licences": len(found)})
@@ -75,7 +78,9 @@ def licence_routes(hub: LiveHub, authenticated: Authenticator, max_body_bytes: i
         """Takes effect at once: a persona on air under it is flagged within seconds."""
         require(who, "licences")
         with hub.lock:
-            return _json(hub.compliance.revoke(licence_id, payload.reason))
+            revoked = hub.compliance.revoke(licence_id, payload.reason)
+        hub.record(who.token_id, "licence.revoke", licence_id, {"reason": payload.reason})
+        return _json(revoked)
 
     @router.get("/licences/violations", summary="Licence violations found (optionally one session)")
     def violations(session: str | None = None) -> Response:

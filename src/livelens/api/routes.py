@@ -115,6 +115,11 @@ def data_routes(
         body = await _read_body(request, max_body_bytes)
         data = decode_reference(body, "the request body")
         await run_in_threadpool(hub.put_reference, data)
+        ids = {
+            "products": [p.product_id for p in data.products],
+            "personas": [p.persona_id for p in data.personas],
+        }
+        await run_in_threadpool(hub.record, who.token_id, "catalog.update", "reference", ids)
         return _json({"products": len(data.products), "personas": len(data.personas)})
 
     @router.get("/sessions", summary="Sessions, most recently active first")
@@ -156,12 +161,16 @@ def data_routes(
     def create_token(payload: Annotated[TokenIn, Body()], who: Caller) -> Response:
         require(who, "tokens")
         issued = tokens.issue(payload.name, payload.role, now=datetime.now(UTC))
+        details = {"name": payload.name, "role": payload.role}
+        hub.record(who.token_id, "token.create", issued.info.token_id, details)
         return _json({"token": issued.token, **msgspec.structs.asdict(issued.info)}, 201)
 
     @router.delete("/tokens/{token_id}", summary="Revoke an API token (admin)")
     def revoke_token(token_id: str, who: Caller) -> Response:
         require(who, "tokens")
-        return _json(tokens.revoke(token_id, now=datetime.now(UTC)))
+        revoked = tokens.revoke(token_id, now=datetime.now(UTC))
+        hub.record(who.token_id, "token.revoke", token_id, {})
+        return _json(revoked)
 
     return router
 

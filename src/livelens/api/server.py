@@ -46,6 +46,8 @@ def open_service(db: Path, settings: Settings, *, publish_interval_s: float = 0.
     hub.replay()
     tokens = TokenRegistry(store, hub.lock)
     first_admin = tokens.ensure_admin(now=datetime.now(UTC))
+    if first_admin is not None:
+        hub.record("system", "token.create", first_admin.info.token_id, {"role": "admin"})
     app = create_app(hub, tokens, publish_interval_s=publish_interval_s)
     return Service(store=store, hub=hub, tokens=tokens, app=app, first_admin=first_admin)
 

@@ -56,7 +56,10 @@ class Broadcaster:
     async def publish_once(self) -> int:
         if not self.subscriptions:
             return 0
-        frames = await run_in_threadpool(self.hub.take_frames)
+        watched = {subscription.session_id for subscription in self.subscriptions}
+        # frames are built only for the sessions someone watches (None: every session)
+        wanted = None if None in watched else {s for s in watched if s is not None}
+        frames = await run_in_threadpool(self.hub.take_frames, wanted)
         for session_id, data in frames.items():
             for subscription in list(self.subscriptions):
                 subscription.offer(session_id, data)

@@ -1,8 +1,11 @@
 """The concern/intent taxonomy and question detection, measured on a labelled evaluation set.
 
-``intent_eval.jsonl`` holds 943 live-commerce comments as viewers type them (slang, typos,
-emoji, Traditional characters, pinyin, multi-concern comments and hard negatives), one JSON
-object per line: ``text``, ``labels``, ``is_question``, ``round``.
+Two files hold 1379 live-commerce comments as viewers type them (slang, typos, emoji,
+Traditional characters, pinyin, multi-concern comments and hard negatives), one JSON object per
+line: ``text``, ``labels``, ``is_question``, ``round``. ``intent_eval.jsonl`` holds rounds A–E
+(943); ``intent_blind_eval.jsonl`` holds round F (436; its author's notes and counts are in
+``intent_blind_eval.md``). 36 short comments of round F ("链接", "已拍", "有S码吗" …) were also
+written, independently, in earlier rounds; both copies are kept.
 
 How labels were decided (one written rule per label; a comment takes every label that applies):
 
@@ -29,12 +32,19 @@ How labels were decided (one written rule per label; a comment takes every label
   (including compliments or criticism of the host, which also take praise/complaint). Naming
   the host in a shopping question ("主播 多少钱") does not make it interaction.
 * spam — advertising that points outside the room (contact handles, links, 兼职, 刷单 …); an ad
-  takes no other label.
-* other — none of the above (talk among viewers, daily life).
+  takes no other label, even when it names shopping things (高仿, 福袋, 便宜一半).
+* other — none of the above (talk among viewers, daily life). A question addressed to other
+  viewers rather than the host ("楼上姐妹也是东北的？") is other.
 * is_question — asks for information the host could answer: a question mark (not a symbols-only
   reaction "？？？"), question words and particles, A-not-A (有没有), X还是Y choices, and bare
   keywords typical of live rooms ("链接", "价格", "s码", "160 100斤"). Requests ("上链接",
   "求链接"), exclamations ("怎么这么贵") and rhetoric ("这么贵谁买啊") are not questions.
+
+The last two rules (questions to other viewers are other; an ad with shopping words is spam
+only) are round F's author's reading of borderline cases, adopted as written rules. That
+author also marked questions to other viewers ``is_question: false``, where rounds A–E had
+marked them true ("你们那边下雨了吗"); both are left as written, and the classifier, which cannot
+tell whom a question is addressed to, calls them questions.
 
 How the set was written, and what its score means. Round A (466 comments) was written by hand
 before any lexicon existed. The lexicon was then written (by the same author, who had read
@@ -43,9 +53,18 @@ written blind against the lexicon of that moment, scored once, and only then use
 the lexicon. Those first, blind scores are the honest estimate of how the lexicon does on
 phrasing it has not seen: macro-F1 B 0.68, C 0.65, D 0.80, E 0.84 (question accuracy 0.99–1.0
 throughout). Seven gold labels were corrected afterwards to agree with the rules above (e.g.
-"主播别骗人了" gained interaction). Every round has since been used for tuning, so the scores
-asserted below (all rounds, ~0.98) measure coverage of this set, not generalisation; no entry
-of this file was copied into the lexicon as a phrase.
+"主播别骗人了" gained interaction). Round F (436) was written by another engineer who had
+never seen the classifier, its lexicon, this module or the earlier rounds, from the rules above
+alone; scored once, blind, before any tuning, it reached macro-F1 0.798 and question accuracy
+0.979. That is the honest generalisation estimate of the lexicon as it then stood, like B–E
+before it (its weakest labels: complaint 0.61, quality 0.71, spam 0.79, and other 0.48 —
+comments whose cue the lexicon lacked fell through to other). Round F was then used for tuning
+like the earlier rounds: general cue words and forms were added for the concerns it showed
+missing (defects and sensations, damaged deliveries, gifts with purchase, variants on sale,
+ads pointing to a showcase or a side job …), not its comments. Every round has since been used
+for tuning, so the scores asserted below (all rounds, ~0.98) measure coverage of this set, not
+generalisation; no entry of either file was copied into the lexicon as a phrase. A new blind
+round is the only way to measure generalisation again.
 """
 
 from __future__ import annotations
@@ -65,7 +84,10 @@ from livelens.comments.segment import Segmenter
 from livelens.sources.simulation.catalog import catalog_specs
 from livelens.sources.simulation.comments import CONCERNS, build_comment_bank
 
-EVAL_PATH = Path(__file__).with_name("intent_eval.jsonl")
+EVAL_PATHS = (
+    Path(__file__).with_name("intent_eval.jsonl"),  # rounds A–E
+    Path(__file__).with_name("intent_blind_eval.jsonl"),  # round F, written blind
+)
 MIN_MACRO_F1 = 0.85
 MIN_QUESTION_ACCURACY = 0.9
 
@@ -82,10 +104,14 @@ def segmenter() -> Segmenter:
     return Segmenter()
 
 
+def _read(path: Path) -> list[EvalRow]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
 @pytest.fixture(scope="module")
 def eval_rows() -> list[EvalRow]:
-    with EVAL_PATH.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    return [row for path in EVAL_PATHS for row in _read(path)]
 
 
 def _analyse(text: str, segmenter: Segmenter) -> tuple[dict[str, float], bool]:
@@ -130,9 +156,11 @@ def test_intent_labels_are_the_public_contract() -> None:
 
 
 def test_eval_set_is_well_formed(eval_rows: list[EvalRow]) -> None:
-    assert len(eval_rows) >= 300
-    texts = [row["text"] for row in eval_rows]
-    assert len(set(texts)) == len(texts), "duplicate comments in the evaluation set"
+    assert len(eval_rows) >= 1300
+    for path in EVAL_PATHS:
+        texts = [row["text"] for row in _read(path)]
+        assert len(set(texts)) == len(texts), f"duplicate comments in {path.name}"
+    assert {row["round"] for row in eval_rows} == set("ABCDEF")
     counts = Counter(label for row in eval_rows for label in row["labels"])
     assert set(counts) == set(INTENT_LABELS)
     assert min(counts.values()) >= 20, counts
@@ -195,6 +223,15 @@ def test_simulator_concerns_are_recognised(segmenter: Segmenter) -> None:
         ("加v看更多优惠", {"spam"}, {"discount"}),  # an ad takes no other label
         ("？？？", {"interaction"}, set()),  # a reaction of symbols only
         ("今天好冷", {"other"}, set()),
+        ("看我橱窗 同款更便宜", {"spam"}, {"price", "comparison"}),  # a lexicon spam cue
+        ("点赞到一千有福袋吗", {"discount"}, {"interaction"}),  # engagement beside a concern
+        ("满减是真的吗", {"discount"}, {"authenticity"}),  # "是真的吗" asks about the deal
+        ("这个是真的吗", {"authenticity"}, set()),  # ... and alone about the goods
+        ("保不保湿", {"quality"}, {"complaint"}),  # A-not-A asks
+        ("一点都不保湿", {"quality", "complaint"}, set()),  # a quality the product lacks
+        ("兰蔻和雪花秀选哪个", {"comparison"}, {"how_to_buy"}),  # two named options
+        ("干皮选哪个", {"how_to_buy", "quality"}, {"comparison"}),  # which item to pick
+        ("收到杯子碎了", {"after_sales", "complaint"}, set()),  # a damaged delivery
     ],
 )
 def test_negation_and_context_rules(
@@ -241,7 +278,8 @@ def test_is_question(text: str, asks: bool, segmenter: Segmenter) -> None:
 
 
 def test_lexicon_labels_are_known() -> None:
-    known = {*INTENT_LABELS, "", "@host"}  # "" blocks, "@host" marks a host mention
+    # "" blocks, "@host" marks a host mention, "@social" an engagement cue
+    known = {*INTENT_LABELS, "", "@host", "@social"}
     rows = (*PHRASE_CUES, *TOKEN_CUES, *FALLBACK_CUES)
     assert {label for label, _, _ in rows} <= known
     assert {label for _, _, weights in PATTERN_CUES for label in weights} <= set(INTENT_LABELS)

@@ -10,8 +10,9 @@ the characters they can start with. Whole tokens are looked up in a dict.
 
 A label's confidence is ``1 / (1 + exp(-SLOPE * (sum_of_weights - 2)))``: one clear cue (3)
 gives ~0.8, two give ~0.99, a hint alone (1) ~0.2. Every label at or above :data:`THRESHOLD` is
-returned; "other" when none is. An ad (any spam signal) is labelled spam only: what it
-mentions is bait, not a viewer's concern.
+returned; "other" when none is. An ad (any spam signal of :mod:`livelens.comments.spam`, or
+the lexicon's spam cues reaching the threshold) is labelled spam only: what it mentions is
+bait, not a viewer's concern.
 """
 
 from __future__ import annotations
@@ -131,6 +132,8 @@ _PATTERN_STARTS: Final = re.compile("[" + re.escape("".join(sorted(_PATTERNS_AT)
 _ORDER: Final = {label: index for index, label in enumerate(INTENT_LABELS)}
 # The shopping concerns: a comment about one of them is not small talk with the host.
 _CONCERNS: Final = frozenset(INTENT_LABELS[: INTENT_LABELS.index("comparison") + 1])
+# A concern or an opinion: a social cue ("@social": 点赞, 哈哈, ❤) beside one is no small talk.
+_CONTENT: Final = _CONCERNS | _OPINION_LABELS
 _WORD: Final = re.compile(r"\w")
 
 
@@ -182,11 +185,17 @@ def classify(normalized_text: str, tokens: list[str]) -> dict[str, float]:
     if signals:
         return {"spam": round(_confidence(STRONG * len(signals)), 3)}
     sums, fallback = _cue_sums(normalized_text, tokens)
+    if sums.get("spam", 0.0) >= ENOUGH:
+        return {"spam": round(_confidence(sums["spam"]), 3)}
+    sums.pop("spam", None)
+    host = sums.pop("@host", None)
+    social = sums.pop("@social", 0.0)
     if not sums and normalized_text and not _WORD.search(normalized_text):
         sums = {"interaction": STRONG}  # a reaction of symbols or emoji only: "?", "👏"
-    host = sums.pop("@host", None)
     if host is not None and not any(sums.get(label, 0.0) >= ENOUGH for label in _CONCERNS):
         sums["interaction"] = sums.get("interaction", 0.0) + HOST_MENTION_WEIGHT
+    if social and not any(sums.get(label, 0.0) >= ENOUGH for label in _CONTENT):
+        sums["interaction"] = sums.get("interaction", 0.0) + social
     passing = _passing(sums)
     if not passing and fallback:
         sums, passing = fallback, _passing(fallback)
@@ -213,6 +222,7 @@ _BODY_MEASURE: Final = re.compile(
 )
 _BARE: Final = frozenset(BARE_QUESTIONS.split())
 _SIZE_WORD: Final = re.compile(r"(?:x{0,3}[sml]|[2-6]xl|xs)码?")
+_SHOE_SIZE: Final = re.compile(r"(?:[2-4]\d码)+")  # "38码": a bare size, as "s码" is
 
 
 def is_question(normalized_text: str, tokens: list[str]) -> bool:
@@ -221,7 +231,7 @@ def is_question(normalized_text: str, tokens: list[str]) -> bool:
     A question mark asks (a comment of symbols only, "？？？", is a reaction, not a question);
     so do question words and particles (吗, 多少, 几, 怎么, 什么, 哪, 呢 at the end, …), A-not-A
     forms (有没有, 贵不贵, 能不能) and X还是Y choices. Live rooms also ask with a bare keyword:
-    a comment that is only "链接", "价格", "s码" (or a repetition of them) or a body measure
+    a comment that is only "链接", "价格", "s码", "38码" (or a repetition of them) or a body measure
     ("160 100斤") is a question. Requests ("上链接", "求链接") and exclamations ("怎么这么贵",
     "好几天了") are not.
     """
@@ -236,4 +246,5 @@ def is_question(normalized_text: str, tokens: list[str]) -> bool:
         return True
     if tokens and all(token in _BARE or _SIZE_WORD.fullmatch(token) for token in tokens):
         return True
-    return _BODY_MEASURE.match(text.replace(" ", "")) is not None
+    compact = text.replace(" ", "")
+    return _BODY_MEASURE.match(compact) is not None or _SHOE_SIZE.fullmatch(compact) is not None

@@ -15,6 +15,11 @@ How phrases interact (the negation and context rules):
   "运费险" is after-sales, not the shipping fee; "还有人吗" is not a stock question.
 * A phrase with label ``"@host"`` marks a mention of the host or the stream; with no shopping
   concern in the comment it makes the comment interaction (:data:`HOST_MENTION_WEIGHT`).
+* A phrase with label ``"@social"`` is an engagement cue (点赞, 关注, 滴滴, 哈哈, ❤): it adds its
+  weight to interaction only when the comment has no shopping concern and no opinion
+  ("点赞过万有福利吗" is a discount question, "已拍❤" a purchase, not small talk).
+* Spam cues (橱窗, 零花钱, 代拍 …) complement :mod:`livelens.comments.spam`: a comment whose spam
+  weight reaches the threshold is labelled spam only, like any other ad.
 * A phrase with label ``""`` is a *blocker*: it consumes its text and cues nothing
   ("钱包" is no price cue, "撤退" no return, "码住" no size, "真的假的" no authenticity).
 * An opinion followed by 吗, 不 or 还是 asks, it does not judge: the praise and complaint weights
@@ -56,6 +61,11 @@ HINT: Final = 1.0
 PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     # price — asks what it costs, or judges the price level
     ("price", STRONG, "多少钱 价格 价位 价钱 什么价 啥价 到手价 原价 单价 怎么卖 咋卖 几块钱"),
+    ("price", STRONG, "多小钱"),
+    ("price", STRONG, "真的值 很值 超值 太值 挺值 蛮值 值得 不值 不值得 贵死 天价 溢价"),
+    ("praise", STRONG, "真的值 很值 超值 太值 挺值 蛮值 太香 好香 超香 良心价"),
+    ("price", STRONG, "良心价 有点小贵"),
+    ("complaint", STRONG, "有点小贵 贵死 天价 不值得"),
     ("price", STRONG, "性价比 贵不贵 贵吗 便宜吗 买得起 买不起 值不值 一起多少 到手"),
     ("price", STRONG, "太贵 好贵 真贵 有点贵 小贵 这么贵 那么贵 贵了 贵多了 又涨价 涨价 降价"),
     ("price", STRONG, "不贵 很便宜 好便宜 真便宜 太便宜 超便宜 也便宜 划算 价格美丽 一个价 券后"),
@@ -75,6 +85,12 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("discount", ENOUGH, "活动 福利 送个 送点 送一"),
     ("discount", STRONG, "少一点 少点 便宜些 再少 没优惠 没有赠品 领券 券后 几折 抽中 中奖 能便宜"),
     ("discount", STRONG, "优惠点 试用装 试用"),
+    # a gift with the purchase: 送吗, 送什么, 送不送, 有送, 都不送
+    ("discount", STRONG, "送什么 送啥 送不送 送吗 有送 还送 再送 不送 没送 送的 送了 免费送"),
+    ("discount", STRONG, "免息 免单 立减 直降 减价 返现 补贴 以旧换新 包税 没赠品 没小样"),
+    ("complaint", ENOUGH, "不送 没送 没赠品 没小样"),
+    ("shipping", STRONG, "送货 送到 送达"),
+    ("", 0.0, "送你 送给你"),
     ("complaint", ENOUGH, "没优惠 没有赠品 用不了"),
     # size — sizes, fit, body measures, dimensions and quantity of content (spec)
     ("size", STRONG, "尺码 码数 几码 什么码 啥码 大码 小码 大一码 小一码 鞋码 码偏 码正 尺寸"),
@@ -83,8 +99,24 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("size", STRONG, "多少克 几片 多少片 几个装 几支 大包装 多大 多长 多宽 多高"),
     ("size", STRONG, "哪个码 选哪个码 哪个尺码 电压 功率 重量 瓦数 能装 小号 大号 中号 几段 加长"),
     ("size", STRONG, "加大 短款 长款 中长款 均码"),
+    (
+        "size",
+        STRONG,
+        "拍哪个码 买哪个码 拍什么码 买什么码 圈口 手围 戒圈 链长",
+    ),
+    ("size", STRONG, "腕围 头围 脚长 脚宽 脚背 内长 合身 不大不小 偏长 偏短 有点长 有点短 太长"),
+    ("size", STRONG, "太短 小一圈 大一圈 穿不下 穿不上 戴不上 穿不进 戴不进 塞不下 放不下"),
+    (
+        "size",
+        STRONG,
+        "够用 够吃 够不够用 够不够吃 一个人用 两个人用 几个人用 一家人用 口之家 几口人",
+    ),
+    ("size", STRONG, "一个人吃 两个人吃 几个人吃 几人份"),
+    ("complaint", ENOUGH, "穿不上 戴不上 穿不进 戴不进"),
+    ("praise", STRONG, "合身 不大不小 刚刚好"),
     ("", 0.0, "多长时间 多久时间"),
-    ("size", CLEAR, "用完 能用多久"),
+    ("size", STRONG, "多久用完 能用完 用得完 用不完 几天用完"),
+    ("size", CLEAR, "能用多久"),
     ("size", HINT, "紧 修身 床"),
     # shipping — dispatch, carriers, delivery time, fees and destinations
     ("shipping", STRONG, "发货 快递 物流 包邮 顺丰 中通 圆通 韵达 申通 极兔 邮政 京东快递 冷链"),
@@ -92,7 +124,8 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("shipping", ENOUGH, "新疆 西藏 内蒙 青海 海外 港澳 香港 台湾 国外"),
     ("complaint", ENOUGH, "没收到 没发货"),
     ("shipping", STRONG, "还没收到 还没发货 还不发货 还没到 快递员 能收到 待发货 发京东 京东物流"),
-    ("shipping", STRONG, "还没发 加急"),
+    ("shipping", STRONG, "还没发 加急 快点发 早点发 快发 尽快发 快点到 什么时候到 啥时候到 哪天到"),
+    ("", 0.0, "扫地机器人"),
     ("complaint", STRONG, "还没发 慢得 一言难尽 劝退 敷衍 差太多 差很多 差好多 没反应 没回应"),
     ("complaint", STRONG, "没人管 玩意"),
     ("complaint", ENOUGH, "机器人"),
@@ -105,6 +138,11 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("stock", STRONG, "还有没有 还剩 还有多少 会补 返场 加单 下架 还能拍 拍不了 断货"),
     ("stock", STRONG, "秒光 抢光 卖光 剩多少 还有没 断码 秒完 抢不到 上新 没了吗 就没了 放点货"),
     ("stock", STRONG, "多放 加货 货够 再上吗 会再上"),
+    # the variants on sale: 有哪些颜色, 几种颜色, 什么色号
+    ("stock", STRONG, "哪些颜色 哪些色号 哪些色 几种颜色 几个颜色 几个色 几种色 几个色号 多少颜色"),
+    ("stock", STRONG, "什么颜色 啥颜色 哪几个颜色 哪几种颜色 有哪几种 有哪些款"),
+    ("stock", STRONG, "又没了 又没货 又卖完 又断货 又抢光 又秒没"),
+    ("complaint", ENOUGH, "又没了 又没货 又卖完 又断货 又抢光 又秒没"),
     ("how_to_buy", 1.5, "上架"),
     ("stock", HINT, "上架"),
     ("how_to_buy", STRONG, "求上架 快上架 上架了吗 哪下单 哪里下单 信用卡 微信支付 支付宝"),
@@ -123,13 +161,67 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("quality", STRONG, "防腐剂 热量 卡路里 变质 发霉 过期 真伪 送人 送礼 送长辈 买过吗 用过吗"),
     ("quality", STRONG, "吃过吗"),
     ("quality", STRONG, "用过的 买过的 不掉色 不起球 不缩水 不变形 不过敏 不粘"),
-    ("praise", 1.5, "不掉色 不起球 不缩水 不变形 不过敏 扎实"),
+    ("praise", 1.5, "不掉色 不起球 不缩水 不变形 不过敏 不掉渣"),
+    ("praise", ENOUGH, "扎实"),
     ("quality", STRONG, "变黄 发黄 长痘 闷痘 致痘 防晒 纯铜 清洗 好洗 机洗 水洗 手洗 含糖 料子"),
     ("quality", STRONG, "天然 刺激吗 刺激性 无刺激 不刺激 有刺激"),
     ("quality", STRONG, "补水 保湿 美白 控油 祛痘 遮瑕 持妆 持久 显色 暖和"),
     ("quality", STRONG, "钻绒 新鲜 打蜡 生产日期 新日期 屏幕 清晰 画质 音质 电池 护眼 硅油 蛋白质"),
     ("quality", STRONG, "纸张 适合几岁"),
+    (
+        "quality",
+        STRONG,
+        "质感 手感 触感 垂感 布料 现做 现烤 现炸 现摘 现磨 新货 陈货 手工 足金 纯金",
+    ),
+    ("quality", STRONG, "纯银 含金量 伤发 伤头发 伤皮肤 伤手 伤眼 伤胃 伤锅 毛躁 顺滑 柔顺 很顺"),
+    ("quality", STRONG, "好顺 不毛躁 会不会过敏 容易过敏 会过敏吗 过敏吗 敏感肌能 不掉渣"),
+    (
+        "quality",
+        STRONG,
+        "岁用 岁戴 岁吃 老人用 老人吃 小孩用 小孩吃 宝宝用 宝宝吃 儿童用 显黑 显胖",
+    ),
+    (
+        "quality",
+        STRONG,
+        "显老 没坏 没坏过 都没坏 耐脏 磨脚 累脚 闷脚 挤脚 夹脚 不磨脚 不累脚 不闷脚",
+    ),
+    ("quality", STRONG, "不挤脚 没有异味 没异味 无异味 没味道 新不新鲜"),
+    ("praise", STRONG, "没坏 没坏过 都没坏 顺滑 柔顺 很顺 好顺 不毛躁 不磨脚 不累脚 不闷脚 不挤脚"),
+    ("praise", 1.5, "没有异味 没异味 无异味 没味道"),
+    ("complaint", ENOUGH, "显黑 显胖 显老 磨脚 累脚 闷脚 挤脚 夹脚 毛躁"),
+    # defects a viewer found: a bad face, a bad taste, a bad batch
+    (
+        "quality",
+        STRONG,
+        "烂脸 爆痘 长闭口 闭口 刺痛 泛红 辣眼睛 搓泥 卡粉 脱妆 起皮 掉渣 拔干 假白",
+    ),
+    ("quality", STRONG, "紧绷 开胶 脱胶 开线 脱线 掉漆 生锈 破洞 起毛 变薄 薄了 好薄 太薄 很薄"),
+    ("quality", STRONG, "临期 快过期 过期了 坏的 烂的 有坏的 发霉了 变质了 吃出 异物 头发丝 虫子"),
+    (
+        "quality",
+        STRONG,
+        "简陋 粗糙 劣质 廉价感 臭味 霉味 哈喇味 刺鼻 味道大 味道好大 味道很大",
+    ),
+    ("quality", STRONG, "味道重 味道太重 吃着 用着 闻着 喝着 摸着"),
+    (
+        "complaint",
+        STRONG,
+        "烂脸 爆痘 长闭口 刺痛 泛红 辣眼睛 搓泥 卡粉 脱妆 起皮 掉渣 拔干 假白 开胶",
+    ),
+    (
+        "complaint",
+        STRONG,
+        "脱胶 开线 脱线 掉漆 生锈 临期 快过期 过期了 发霉了 变质了 吃出 异物 虫子",
+    ),
+    ("complaint", STRONG, "简陋 粗糙 劣质 廉价感 刺鼻 恶心 齁"),
+    (
+        "complaint",
+        ENOUGH,
+        "紧绷 破洞 起毛 变薄 薄了 好薄 太薄 坏的 烂的 有坏的 烂了 怪味 臭味 霉味",
+    ),
+    ("complaint", ENOUGH, "哈喇味 味道大 味道好大 味道很大 味道重 味道太重"),
     ("quality", CLEAR, "吃起来 用起来 摸起来 闻起来 喝起来 穿起来"),
+    ("", 0.0, "丑橘 干净 垃圾桶 垃圾袋 垃圾分类 干垃圾 湿垃圾"),
     ("quality", ENOUGH, "结实 黄皮 油皮 干皮 坏了 安全 用过 指数"),
     ("quality", HINT, "适合 色号 薄"),
     ("complaint", ENOUGH, "过敏 坏了 薄"),
@@ -140,15 +232,25 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     # authenticity — genuine goods, official channels, anti-counterfeit checks
     ("authenticity", STRONG, "正品 正货 真货 假货 高仿 a货 仿品 保真 防伪 官旗 专柜 授权 验货"),
     ("authenticity", STRONG, "吊牌 原装 品牌方 假一赔 验真 溯源 买到假"),
-    ("authenticity", CLEAR, "官方 旗舰店 假的 是真的吗 代购"),
+    ("authenticity", CLEAR, "官方 旗舰店 假的 代购"),
     ("authenticity", STRONG, "担心买到假 怕买到假 真伪 不是假货 直营 质检 仿的 原厂 正版 盗版"),
-    ("complaint", ENOUGH, "买到假"),
+    (
+        "authenticity",
+        STRONG,
+        "正宗 水货 翻新 山寨 国行 港版 美版 日版 官换 未激活 全新未拆 二手 展示机",
+    ),
+    ("authenticity", STRONG, "证书 鉴定 检测报告 产地 原产地 的是假的 的是仿的 的是假货"),
+    ("complaint", ENOUGH, "买到假 的是假的 的是仿的 的是假货"),
     ("praise", ENOUGH, "不是假货 放心买"),
     # how_to_buy — the link, the cart, which item to pick, how to order and pay
     ("how_to_buy", STRONG, "链接 小黄车 购物车 怎么买 怎么拍 在哪拍 哪里拍 拍哪个 怎么下单 在哪买"),
     ("how_to_buy", STRONG, "哪里买 点哪 怎么付款 付款 花呗 分期 货到付款 备注 怎么抢"),
-    ("how_to_buy", CLEAR, "能拍"),
+    ("how_to_buy", CLEAR, "能拍 可以拍"),
     ("how_to_buy", 1.5, "几号"),
+    # which item to pick ("油皮选哪个"); between two named options it is also a comparison
+    ("how_to_buy", STRONG, "选哪个 选哪款 买哪个 买哪款 用哪个 要哪个 拿哪个 入哪个 拍哪款 是几号"),
+    ("how_to_buy", STRONG, "先拍后付 先用后付 能付 可以付 付不了 zfb 云闪付 微信付 怎么支付"),
+    ("", 0.0, "今天是几号 明天是几号"),
     # after_sales — returns, exchanges, guarantees, invoices, customer service
     ("after_sales", STRONG, "退货 退款 能退 可以退 还能退 包退 退换 换货 包换 可以换 能换 退了"),
     ("after_sales", STRONG, "不退"),
@@ -159,18 +261,30 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("after_sales", CLEAR, "划痕 磕碰 瑕疵 污渍 少件"),
     ("complaint", CLEAR, "划痕 磕碰 瑕疵 污渍 少件"),
     ("after_sales", 1.5, "怎么办"),
+    ("after_sales", STRONG, "到账 什么时候到账 啥时候到账 多久到账"),
+    (
+        "after_sales",
+        STRONG,
+        "包赔 赔付 理赔 赔偿 坏果 烂果 联保 怎么处理 给个说法 给说法 退钱 不给退",
+    ),
+    ("after_sales", STRONG, "不给换 压坏 压扁 摔坏 摔碎 漏液"),
+    ("complaint", STRONG, "压坏 压扁 摔坏 摔碎 漏液 退钱 不给退 不给换 不认 不认账 不承认 踢皮球"),
+    ("complaint", STRONG, "推卸"),
     ("complaint", STRONG, "少了一件 少发 漏发 发错 不到账"),
     # a condition, not a complaint: "不满意可以退吗"
     ("after_sales", STRONG, "不满意可以 不满意能 不满意包 不喜欢可以 不喜欢能 不合适可以 不合适能"),
     ("after_sales", STRONG, "不合适包"),
     ("complaint", ENOUGH, "破损"),
     # comparison — against another product, variant, brand, shop or channel
-    ("comparison", STRONG, "区别 对比 哪个好 哪个更 选哪个 哪款 有什么不一样 有啥不同 不同 一样吗"),
+    ("comparison", STRONG, "区别 对比 哪个好 哪个更 哪款 有什么不一样 有啥不同 不同 一样吗"),
+    ("comparison", STRONG, "哪个好吃 哪个耐 哪个显"),
+    ("quality", STRONG, "哪个好吃 哪个耐 哪个显"),
     ("comparison", STRONG, "差在哪 别家 别的直播间 哪个划算 哪个便宜 哪个适合 哪个值"),
     ("comparison", CLEAR, "拼多多 淘宝 京东 天猫 超市 李佳琦 上一款 上一个 某宝 某东 某多多 某音"),
     ("comparison", STRONG, "比较一下 对比一下 比较下 比一比"),
     ("comparison", HINT, "比较"),
-    ("comparison", STRONG, "哪个划算 哪个便宜 怎么选 差多少"),
+    ("comparison", STRONG, "哪个划算 哪个便宜 差多少"),
+    ("comparison", 1.5, "怎么选"),  # with the options named: "两款面霜怎么选"
     ("comparison", CLEAR, "两款 线下 专卖店 实体店"),
     ("comparison", STRONG, "更好的 同价位"),
     ("comparison", 1.5, "外面 一个价 贵多了 更便宜"),
@@ -179,6 +293,10 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("praise", STRONG, "已经下单 买它 绝绝子 yyds 真香 闭眼入 心动 精致 显白 舒服 宝藏 专业"),
     ("praise", STRONG, "好评 太棒 绝了 种草 抢到了 很好 真的好 好听 逼真 靠谱 牛逼 太牛 宝藏主播"),
     ("praise", STRONG, "支持主播 必须支持 支持一下 支持支持"),
+    ("interaction", STRONG, "支持主播"),
+    ("praise", STRONG, "爱吃 爱用 爱穿 超爱 很爱 好爱 还想吃 还想买 还会买 放心 不后悔 大气 豪爽"),
+    ("praise", STRONG, "爽快 敞亮 不丑 颜色正 颜色很正 颜色超正"),
+    ("", 0.0, "不放心"),
     ("praise", CLEAR, "冲 买了 期待 开心 入手 美丽"),
     ("praise", STRONG, "入了 安排上 变好 变白 变嫩 有效果 效果好 见效 又来买 又买了 再来一单 太会"),
     ("praise", CLEAR, "下次还来 还会再来"),
@@ -202,6 +320,22 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("complaint", STRONG, "打不通 不通"),
     ("complaint", STRONG, "念稿 听不清 卡了 卡顿 声音小 声音好小 很差 真差 好差 太假 怪怪 等好久"),
     ("complaint", STRONG, "领不了 用不了 打不开"),
+    (
+        "complaint",
+        STRONG,
+        "后悔 后悔买 买了后悔 气死 气人 好气 真气 骗子 差劲 丑 好土",
+    ),
+    ("complaint", STRONG, "有点土 太土 很土 土气 老气 太少 好少 少得可怜 这么少 就这么点 怎么又"),
+    ("complaint", STRONG, "什么破 卡死 好卡 太卡 很卡 卡成 太吵 好吵 很吵 吵死 别念 别拖 别磨叽"),
+    (
+        "complaint",
+        STRONG,
+        "别墨迹 别啰嗦 别吹了 别演了 卖关子 吊胃口 浪费时间 讲半天 说半天 拖拖拉拉",
+    ),
+    ("complaint", STRONG, "能不能别 可不可以别 能不能快点"),
+    ("complaint", ENOUGH, "没中 没抽中 还没开始 还不开始"),
+    ("interaction", STRONG, "卡死 好卡 太卡 很卡 卡成 卖关子 吊胃口 讲半天 说半天 别念 还没开始"),
+    ("interaction", STRONG, "还不开始 破直播"),
     ("complaint", CLEAR, "差了 差 破了"),
     ("complaint", STRONG, "难闻 破东西 买亏 亏了 描述不符 和描述"),
     ("complaint", HINT, "不一样"),
@@ -210,16 +344,24 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("complaint", HINT, "根本 等了 说法 不好"),
     # interaction — greetings, arrivals, check-ins, call-and-reply, cheers, talk about the stream
     ("interaction", STRONG, "主播好 晚上好 早上好 中午好 下午好 大家好 你好 来了 来啦 刚来 进来了"),
-    ("interaction", STRONG, "刚进来 第一次来 打卡 点赞 关注了 哈哈 嘿嘿 下播 几点播 还播 回放"),
-    ("interaction", STRONG, "背景音乐 bgm ai主播 虚拟主播 数字人 真人 辛苦了 晚安 拜拜 走了 滴滴"),
+    (
+        "interaction",
+        STRONG,
+        "刚进来 第一次来 打卡 下播 几点播 还播 回放 欢迎 笑死 笑不活 笑疯 笑哭",
+    ),
+    # engagement that is small talk only beside no shopping concern or opinion (see @social)
+    ("@social", STRONG, "点赞 关注了 哈哈 嘿嘿 点关注 关注一下"),
+    ("@social", STRONG, "什么时候开始 几点开始"),
+    ("@social", CLEAR, "关注 滴滴 👏 👍 ❤ 🌹 😂 🤣 😍 😘 💕 😁 😄"),
+    ("interaction", STRONG, "背景音乐 bgm ai主播 虚拟主播 数字人 真人 辛苦了 晚安 拜拜 走了"),
     ("interaction", STRONG, "有人吗 还有人 讲慢 讲到哪 嗓子 看我 叫什么名字 奥利给 好耶 主播呢"),
-    ("interaction", STRONG, "退出直播间 宝藏主播 老粉 粉丝 喝口水 喝水 休息 点关注 关注一下 加油"),
+    ("interaction", STRONG, "退出直播间 宝藏主播 老粉 粉丝 喝口水 喝水 休息 加油"),
     ("interaction", STRONG, "来晚了"),
     ("interaction", STRONG, "生意兴隆 刚进 卖的是啥 卖的什么 在卖什么 讲的什么 讲的啥 念稿 听不清"),
     ("interaction", STRONG, "卡了 卡顿"),
     ("interaction", STRONG, "声音小 声音好小"),
-    ("interaction", CLEAR, "关注 祝"),
-    ("interaction", CLEAR, "快乐 👏 👍 ❤ 🌹"),
+    ("interaction", CLEAR, "祝"),
+    ("interaction", CLEAR, "快乐"),
     ("interaction", 1.5, "声音"),
     ("interaction", HINT, "讲得"),
     ("interaction", STRONG, "哈喽 谢谢主播 感谢 谢谢 火箭 礼物 小心心 灯牌 粉丝团 哇哦 有人在"),
@@ -230,7 +372,10 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("complaint", STRONG, "不理人 水时间 磨叽 墨迹 啰嗦 黑屏"),
     ("interaction", ENOUGH, "黑屏"),
     # the host or the stream is mentioned: interaction when no shopping concern is (see HOST)
-    ("@host", 0.0, "主播 直播间 主持人"),
+    ("@host", 0.0, "主播 直播间 主持人 老板"),
+    # spam: ads that point outside the room, beyond the signals of livelens.comments.spam
+    ("spam", STRONG, "橱窗 我头像 我主页 零花钱 日入 月入 打字员 招聘 手机就能 在家就能 代拍"),
+    ("spam", STRONG, "赚钱群 加line 加tg 飞机号 副业 手工活 宝妈兼职 免费领取"),
     # blockers: contain a cue but mean something else
     ("", 0.0, "钱包 号码 密码 二维码 码住 撤退 退出 贵州 宝贵 富贵 真的假的 冲突 买了什么 坑位"),
     ("", 0.0, "今天几号 好几 几乎 下单 好看吗 差不多 牛肉 牛奶 牛仔 买了没 拍了没 拍了怎么"),
@@ -259,9 +404,32 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     ("卖", r"卖\d+", {"price": CLEAR}),
     (_NUMERALS, rf"[{_NUMERALS}]+块[一二三四五六七八九]?(?!钱)", {"price": CLEAR}),
     (_DIGITS, r"(?<![\d.])\d{2,5}(?=也|还|都|就|才)", {"price": 1.5}),
+    # "9.9包邮": a price with free delivery
+    (_DIGITS, r"(?<![\d.])\d+\.\d+包邮", {"price": CLEAR}),
+    # "价多少", "专属价是多少": a (promotional) price asked; "价格可以", "这价位还行": judged fine
+    ("价", r"价[格钱位]?(?:是|为)?多少", {"price": STRONG}),
+    (
+        "价",
+        r"价[格钱位]?(?:也|还|真|挺|很|太|蛮|是真)?(?:可以|合适|实惠|良心|美丽|香|ok|还行|不错)"
+        r"(?![吗不么?])",
+        {"praise": STRONG},
+    ),
+    ("价", r"价[格钱位]?[^,.!?。，]{0,8}买不到", {"praise": STRONG}),  # a deal found nowhere else
+    # "性价比真的高": the price-performance judged
+    (
+        "性",
+        r"性价比(?:真的|真|很|超|挺|特别|非常|蛮|好|也|还|是真的)?高(?![吗不么])",
+        {"praise": STRONG},
+    ),
     ("满", r"满\d+减", {"discount": STRONG}),
     (_DIGITS + "一二三四五六七八九几", r"[\d一二三四五六七八九几]折", {"discount": STRONG}),
     ("加", r"加\d+单", {"stock": STRONG}),
+    # "我要三号", "拍2号": the item picked by its link number (not a shoe size: 36号)
+    (
+        "要拍买选来",
+        r"(?:要|拍|买|选|来)(?:[1-9]|[12]\d|[一二三四五六七八九十]{1,2})号(?![码鞋\d])",
+        {"how_to_buy": STRONG},
+    ),
     # size: size letters or numbers with 码, body measures, metres, counts of content
     ("xsml" + _DIGITS, r"(?<![a-z\d])(?:x{0,3}[sml]|[2-6]xl|xs|\d{2})码", {"size": STRONG}),
     (
@@ -276,11 +444,15 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     ),
     (
         "几多",
-        r"(?:几|多少)(?:寸|片|颗|抽|张|卷|包(?!邮)|袋|支|粒|瓶|罐|盒|条|只|根|毫升|升|克"
+        r"(?:几|多少)(?:寸|片|颗|抽|张|卷|包(?!邮)|袋|支|粒|瓶|罐|盒|条|只|根|毫升|升|克|g|ml|kg"
         r"|斤装|个装)",
         {"size": STRONG},
     ),
     ("大小", r"[大小]一点的|[大小]号", {"size": STRONG}),
+    # "穿37", "穿s": the size a viewer wears
+    ("穿", r"穿(?:\d{2}(?![\d.])|x{0,3}[sml](?![a-z])|[2-6]xl|xs)", {"size": STRONG}),
+    # "m码刚好", "穿s正好": the size fits
+    ("刚正", r"(?<=[码sml穿的])(?:刚刚好|刚好|正好)", {"praise": STRONG}),
     # shipping: 发 after a time or a possibility ("明天发", "能发", "多久发"), not 发票/发福袋
     (
         "能可今明当天小时啥几马先多何",
@@ -288,22 +460,58 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
         r"发(?![票福红券个链])",
         {"shipping": STRONG},
     ),
+    # "物流好快", "发货真快": delivery praised
+    (
+        "物发快到送",
+        r"(?:物流|发货|快递|到货|送货)(?:也|真|好|很|超|挺|特别|蛮|真的)?(?:快|迅速|给力)(?![吗不么啊?])",
+        {"praise": STRONG},
+    ),
     # stock: a colour or size still there or gone
     ("有", r"有(?:没有)?[黑白红粉蓝绿灰紫黄棕咖杏]色", {"stock": STRONG}),
+    (
+        "还",
+        r"还有(?:x{0,3}[sml]|[2-6]xl|xs|\d{2,3})(?:码|号|的)?(?:吗|没|不|么)",
+        {"stock": STRONG},
+    ),
     ("颜色号", r"(?:颜色|色|号)(?:没了|没有了|断了|卖完)", {"stock": STRONG}),
     ("码", r"码(?:没了|没有了|断了|卖完)", {"stock": STRONG, "size": CLEAR}),
     # comparison: an explicit comparison with something else ("和X比", "比X便宜", "跟X一样吗")
+    # "X和Y选哪个": a choice between two named options is a comparison, not which link to pick
+    (
+        "和跟与",
+        r"[和跟与](?!照片|图片|描述|实物|宣传)[^,.!?。，]{1,10}选哪",
+        {"comparison": STRONG, "how_to_buy": -STRONG},
+    ),
     (
         "和跟与",
         r"[和跟与](?!照片|图片|描述|实物|宣传)[^,.!?。，]{1,10}"
-        r"(?:比|一样吗|一个价|区别|不同|差)",
+        r"(?:比|一样吗|一个价|区别|不同|差|哪个|哪款|哪种)",
         {"comparison": STRONG},
     ),
+    # against the listing ("比描述的小一圈", "比图片还好看") is no comparison with another product
+    (
+        "比",
+        r"比(?:描述|图片|照片|宣传|实物|视频|介绍)[的里上中]?[^,.!?。，]{0,3}"
+        r"(?:小|短|薄|差|少|丑|难看|旧|粗糙|不一样)",
+        {"complaint": STRONG},
+    ),
+    ("比", r"比(?:描述|图片|照片|宣传|实物|视频|介绍|想象|预期)", {}),
     ("比", r"比[^,.!?。，]{1,8}贵", {"comparison": STRONG, "complaint": 1.5}),
     ("比", r"比[^,.!?。，]{1,8}(?:便宜|好|强|差|值)", {"comparison": STRONG}),
     ("哪", r"哪个[^,.!?。，]{0,4}(?:更|高|值|划算|适合)", {"comparison": STRONG}),
     # quality: A-not-A of a sensory attribute or a defect ("甜不甜", "掉不掉"); suitability
     (_TASTES, rf"(?P<taste>[{_TASTES}])不(?P=taste)", {"quality": STRONG}),
+    # a taste or feel judged too strong ("有点咸", "太腻了"); 太甜 may be praise of fruit
+    ("有太", r"(?:有点|太)[咸辣酸苦腻硬淡柴干涩油糊]", {"quality": STRONG, "complaint": STRONG}),
+    # a quality the product lacks ("一点都不保湿", "不透气"); not the A-not-A "保不保湿"
+    (
+        "不",
+        r"(?<![保防耐透新结])(?<!保湿|防水|保暖|透气|耐用|结实|新鲜|耐脏|防滑|吸水|显色)不(?:保湿|防水|保暖|透气|耐用|结实|新鲜|耐脏|防滑|吸水|显色)"
+        r"(?![吗么啊?])",
+        {"quality": STRONG, "complaint": STRONG},
+    ),
+    # "色差好大": a colour unlike the pictures
+    ("色", r"色差(?:好|很|太|有点|挺|这么|特别|非常)?(?:大|严重|明显)", {"complaint": STRONG}),
     (_DEFECTS, rf"(?P<defect>[{_DEFECTS}])不(?P=defect)", {"quality": STRONG}),
     (
         "能可",
@@ -321,10 +529,26 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
         r"[一两三四五六七八九十几\d半]+个?(?:月|周|天|星期|礼拜|小时)了",
         {"complaint": 1.5},
     ),
-    ("等", r"等了[^,.!?。，]{0,4}(?:月|周|天|星期|小时|半天)", {"complaint": STRONG}),
+    (
+        "等",
+        r"等了[^,.!?。，]{0,4}(?:月|周|天|星期|小时|半天|晚上|上午|下午)",
+        {"complaint": STRONG},
+    ),
+    # "每次都抢不到": a failure every time
+    ("每", r"每次都(?:抢不到|没|不|买不到|卡)", {"complaint": STRONG}),
+    # a delivery that arrived broken: after-sales ("收到瓶子漏了", "收到全碎了")
+    (
+        "收",
+        r"收到[^,.!?。，]{0,6}(?:碎|漏|坏|破|烂|瘪|压|变形|裂|少)",
+        {"after_sales": STRONG, "complaint": STRONG},
+    ),
     ("说", r"说好的[^,.!?。，]{0,8}呢", {"complaint": STRONG}),
     ("一", r"一直(?:没|不|显示|在|都没)", {"complaint": CLEAR}),
-    ("就", r"就(?:起球|坏|破|掉色|褪色|变形|开线|脱胶|断|裂|漏)", {"complaint": STRONG}),
+    (
+        "就",
+        r"就(?:起球|坏|破|掉色|褪色|变形|开线|开胶|脱胶|脱线|断|裂|漏|掉|起毛|生锈)",
+        {"complaint": STRONG, "quality": CLEAR},
+    ),
     # praise of the host's selling
     (
         "讲",
@@ -333,13 +557,17 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     ),
     # interaction: the host's call-and-reply ("扣1", "1111", "666"); remarks on the host's person
     ("扣", r"扣\s?个?\d+", {"interaction": STRONG}),
-    (_DIGITS, r"^(?P<reply>\d)(?P=reply){0,5}$|^6{3,}", {"interaction": STRONG}),
+    (_DIGITS, r"^(?P<reply>\d)(?P=reply){0,15}$|^6{3,}", {"interaction": STRONG}),
+    # "某宝搜xx小店": a shop elsewhere to search for
+    ("搜", r"搜(?!不到|一下|索)[^,.!?。，]{1,8}(?:店|铺)", {"spam": STRONG}),
+    # a compliment to the host is praise too ("主播好美", "老板大气"); "主播辛苦了" is not
     (
-        "主",
-        r"主播[^,.!?。，]{0,6}?(?:好看|漂亮|好美|真美|帅|可爱|专业|厉害|棒|会挑|会选|好听|辛苦"
-        r"|别|不要)",
-        {"interaction": ENOUGH},
+        "主老",
+        r"(?:主播|老板)[^,.!?。，]{0,6}?(?:好看|漂亮|美|帅|可爱|专业|厉害|棒|会挑|会选|好听"
+        r"|温柔|皮肤|大气|亲切|耐心|真诚|实在|敬业|有气质|身材)",
+        {"interaction": ENOUGH, "praise": ENOUGH},
     ),
+    ("主老", r"(?:主播|老板)[^,.!?。，]{0,6}?(?:辛苦|别|不要)", {"interaction": ENOUGH}),
 )
 
 # A host or stream mention ("@host" phrases) with no shopping concern is talk to or about the
@@ -354,14 +582,21 @@ TOKEN_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("interaction", CLEAR, "草 666 888 哈哈哈 哇"),
     ("price", CLEAR, "价"),
     ("praise", CLEAR, "绝"),
+    ("complaint", CLEAR, "气"),  # "一个没中 气"
+    ("spam", STRONG, "私 line tg"),  # "需要的私": message me; outside messengers
 )
 
 # (label, weight, phrases): count only when no other label reached the threshold.
-FALLBACK_CUES: Final[tuple[tuple[str, float, str], ...]] = (("price", STRONG, "多少"),)
+FALLBACK_CUES: Final[tuple[tuple[str, float, str], ...]] = (
+    ("price", STRONG, "多少"),
+    # "是真的吗" asks whether what the comment names is true ("买一送一是真的吗" is discount);
+    # alone it asks whether the goods are genuine
+    ("authenticity", STRONG, "是真的吗"),
+)
 
 # Question detection (see intents.is_question). Words that ask wherever they stand:
 QUESTION_WORDS: Final = (
-    "吗 多少 几 怎么 怎样 咋 什么 啥 哪 为何 为啥 多久 多大 多重 多长 多高 多宽 谁 是吧 对吧"
+    "吗 多少 几 怎么 怎样 咋 什么 啥 哪 为何 为啥 多久 多大 多重 多长 多高 多宽 谁 是吧 对吧 多小钱"
     " 真的假的"
 )
 # Particles that ask at the end of a comment ("包邮不", "链接呢", "发货没").
@@ -369,7 +604,8 @@ QUESTION_FINALS: Final = "呢 不 没"
 # A question word inside these is not asking: 好几天 (several days), 怎么这么 (an exclamation).
 NOT_QUESTION: Final = (
     "好几 几乎 几十 几百 十几 怎么这么 怎么那么 不管怎么 什么鬼 什么垃圾 什么玩意 没什么 什么都"
-    " 没啥 哪怕 干吗 谁买啊 谁要啊 谁会买 什么破"
+    " 没啥 哪怕 干吗 谁买啊 谁要啊 谁会买 什么破 怎么又 怎么老是 怎么总是 怎么每次 能不能别"
+    " 可不可以别 能不能快点 了几次 了几天 没几"
 )
 # A comment that is only one of these words (or its repetition) asks about it: "链接", "价格".
 BARE_QUESTIONS: Final = "链接 价格 价钱 尺码 码数 运费 库存 材质 优惠券 券 规格 尺寸"

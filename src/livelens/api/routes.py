@@ -15,7 +15,7 @@ from livelens.api.auth import Authenticator
 from livelens.api.errors import ApiError
 from livelens.api.hub import LiveHub
 from livelens.api.stream import Broadcaster, sse_frames
-from livelens.api.tokens import TokenInfo, TokenRegistry, require
+from livelens.api.tokens import ROLES, TokenInfo, TokenRegistry, require
 from livelens.events.reference import decode_reference
 from livelens.sources.jsonl import decode_body
 
@@ -33,7 +33,11 @@ class TextsIn(BaseModel):
 
 class TokenIn(BaseModel):
     name: str = Field(description="Who or what uses the token", min_length=1, max_length=200)
-    role: str = Field(default="operator", description="admin, operator or viewer")
+    role: str = Field(default="operator", description=", ".join(ROLES))
+    expires_at: datetime | None = Field(default=None, description="When the token stops working")
+    scopes: list[str] | None = Field(
+        default=None, description="Narrow the role to these permissions (read, ingest, …)"
+    )
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -160,7 +164,13 @@ def data_routes(
     @router.post("/tokens", summary="Create an API token (admin); the secret is shown once")
     def create_token(payload: Annotated[TokenIn, Body()], who: Caller) -> Response:
         require(who, "tokens")
-        issued = tokens.issue(payload.name, payload.role, now=datetime.now(UTC))
+        issued = tokens.issue(
+            payload.name,
+            payload.role,
+            now=datetime.now(UTC),
+            expires_at=payload.expires_at,
+            scopes=payload.scopes,
+        )
         details = {"name": payload.name, "role": payload.role}
         hub.record(who.token_id, "token.create", issued.info.token_id, details)
         return _json({"token": issued.token, **msgspec.structs.asdict(issued.info)}, 201)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
 from livelens.api.server import ServerThread, open_service
-from livelens.api.tokens import ROLES, TokenRegistry
+from livelens.api.tokens import ALL_PERMISSIONS, ROLES, TokenRegistry
 from livelens.cli.app import DB_OPTION, WORKSPACE_OPTION, cli
 from livelens.settings import load_settings
 from livelens.store.duckdb import DuckDBStore
@@ -61,10 +61,26 @@ def token_group() -> None:
 @DB_OPTION
 @click.option("--name", required=True, help="Who or what uses the token.")
 @click.option("--role", type=click.Choice(ROLES), default="operator", show_default=True)
-def token_create(db: Path, name: str, role: str) -> None:
+@click.option(
+    "--expires-days", type=click.FloatRange(min=0, min_open=True), help="Valid for this long."
+)
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(sorted(ALL_PERMISSIONS)),
+    help="Narrow the role to this permission (repeatable).",
+)
+def token_create(
+    db: Path, name: str, role: str, expires_days: float | None, scopes: tuple[str, ...]
+) -> None:
     """Create a token and print it (the only time it is shown)."""
+    now = datetime.now(UTC)
+    expires_at = now + timedelta(days=expires_days) if expires_days else None
     with DuckDBStore(db) as store:
-        issued = TokenRegistry(store).issue(name, role, now=datetime.now(UTC))
+        issued = TokenRegistry(store).issue(
+            name, role, now=now, expires_at=expires_at, scopes=list(scopes) or None
+        )
     click.echo(issued.token)
 
 

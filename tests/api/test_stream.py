@@ -54,7 +54,11 @@ def test_frames_are_pushed_after_each_ingest(
             assert first["session_id"] == "session-1"
             assert first["events"] == len(halves[0])
             assert client.post("/api/events", content=jsonl(halves[1])).status_code == 200
+            # a frame of the first half may still be on its way (it was marked changed before
+            # anyone watched); the push that follows the second ingest counts everything
             pushed = next(received)
+            if pushed["events"] == len(halves[0]):
+                pushed = next(received)
             assert pushed["events"] == len(records)
             assert pushed["minute"] > first["minute"]
 

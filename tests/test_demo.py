@@ -63,7 +63,9 @@ def test_demo_serves_the_screen_and_writes_the_review(tmp_path: Path) -> None:
         report = out / f"report-sim-7.{suffix}"
         assert report.stat().st_size > 10_000
         assert f"report-sim-7.{suffix}" in text
-    assert "本场直播最受欢迎的产品" in text
+    assert "[top_product] 商品「" in text
+    assert "[peak_window] 第2–5分钟是观众互动高峰时段" in text  # the planted peak, minutes 2–5
+    assert "licences: 0 violation(s); talent owed" in text
     assert text.splitlines()[-1].startswith("ground truth: hot product ")
 
 

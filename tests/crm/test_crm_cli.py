@@ -16,6 +16,8 @@ from crm_data import day
 from livelens.cli import cli
 from livelens.crm.segments import SEGMENTS
 from livelens.crm.transactions import Transactions
+from livelens.governance.audit import AuditLog
+from livelens.store.duckdb import DuckDBStore
 
 FILE_FLAGS = ["--customer-col", "customer", "--date-col", "date", "--amount-col", "amount"]
 
@@ -125,6 +127,13 @@ def test_consent_audience_and_exports(store_file: Path, tmp_path: Path) -> None:
     assert [(e["purpose"], e["exported_by"], e["exported"]) for e in listed] == [
         ("VIP preview", "ops", 1)
     ]
+    with DuckDBStore(store_file) as store:  # and the export is in the audit log
+        entries = AuditLog(store).entries()
+        assert [(e.actor, e.action, e.subject) for e in entries] == [
+            ("ops", "audience.export", segment)
+        ]
+        assert entries[0].details["exported"] == 1
+        assert AuditLog(store).verify().ok
 
 
 def test_clv_with_only_one_time_buyers_explains_why_it_cannot_fit(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from livelens.crm.store_orders import read_store_transactions
 from livelens.crm.summary import summarise
 from livelens.crm.transactions import Columns, Transactions, read_transactions
 from livelens.errors import InvalidInput
+from livelens.governance.audit import AuditLog
 from livelens.store.duckdb import DuckDBStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -267,6 +268,14 @@ def audience_command(
             at=datetime.now(UTC),
             out=out,
         )
+        details = {
+            "purpose": export.purpose,
+            "exported": export.exported,
+            "excluded": export.excluded,
+            "sha256": export.sha256,
+            "export_id": export.export_id,
+        }
+        AuditLog(store).append(by, "audience.export", name, details, at=export.exported_at)
     _emit(export.as_dict())
 
 

@@ -23,6 +23,7 @@ COMMANDS = (
     "ingest",
     "label",
     "models",
+    "privacy",
     "quarantine",
     "report",
     "rooms",

@@ -47,11 +47,15 @@ GENESIS_HASH: Final = "0" * 64
 
 ACTIONS: Final = (
     "audience.export",
+    "catalog.update",
+    "consent.change",
     "licence.grant",
     "licence.revoke",
     "persona.switch",
     "price.change",
     "privacy.delete",
+    "privacy.rebind_key",
+    "privacy.retention",
     "role.change",
     "token.create",
     "token.revoke",

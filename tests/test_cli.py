@@ -30,6 +30,7 @@ COMMANDS = (
     "run",
     "serve",
     "sessions",
+    "signals",
     "simulate",
     "token",
 )

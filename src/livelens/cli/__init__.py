@@ -14,6 +14,7 @@ from livelens.cli import (
     privacy_commands,
     report_commands,
     serve_commands,
+    signals_commands,
     simulation_commands,
     store_commands,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "privacy_commands",
     "report_commands",
     "serve_commands",
+    "signals_commands",
     "simulation_commands",
     "store_commands",
 ]

@@ -20,6 +20,7 @@ COMMANDS = (
     "crm",
     "demo",
     "export",
+    "forecast",
     "ingest",
     "label",
     "models",

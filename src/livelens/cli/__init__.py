@@ -8,6 +8,7 @@ from __future__ import annotations
 from livelens.cli import (
     comment_commands,
     crm_commands,
+    forecast_commands,
     governance_commands,
     label_commands,
     live_commands,
@@ -25,6 +26,7 @@ __all__ = [
     "cli",
     "comment_commands",
     "crm_commands",
+    "forecast_commands",
     "governance_commands",
     "label_commands",
     "live_commands",

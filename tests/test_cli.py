@@ -25,6 +25,7 @@ COMMANDS = (
     "label",
     "models",
     "privacy",
+    "qa",
     "quarantine",
     "report",
     "rooms",

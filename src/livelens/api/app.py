@@ -54,6 +54,7 @@ def create_app(
         openapi_url=None,  # served below, behind a token like every other route
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,  # a redirect would answer before the token check
     )
     install_error_handlers(app)
     app.state.hub, app.state.tokens, app.state.broadcaster = hub, tokens, broadcaster

@@ -12,8 +12,10 @@ import msgspec
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
+from livelens.api.auth import token_of
 from livelens.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -34,6 +36,40 @@ _STATUS: Final[tuple[tuple[type[LivelensError], int, str], ...]] = (
     (StoreError, 503, "store_unavailable"),
     (ConfigurationError, 500, "misconfigured"),
 )
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: int = Field(description="The HTTP status of the answer, repeated")
+    code: str = Field(
+        description="unauthenticated, forbidden, not_found, payload_too_large, invalid_records, "
+        "empty_body, invalid_request, invalid_input, licence_refused, store_unavailable, …"
+    )
+    message: str = Field(description="What failed, where, and how to fix it")
+    details: Any = Field(description="The problems, when there is more to say (else null)")
+
+
+class ErrorBody(BaseModel):
+    """The one error shape, as the OpenAPI description documents it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorDetail
+
+
+_MEANING: Final = {
+    401: "No valid API token: missing, unknown, revoked or expired (unauthenticated)",
+    403: "The token's role or scopes do not allow this (forbidden)",
+    404: "No such session, token or licence (not_found)",
+    413: "The body is over the limit (payload_too_large)",
+    422: "The request, its body or its records are not valid",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each status documented with the one error shape."""
+    return {status: {"model": ErrorBody, "description": _MEANING[status]} for status in statuses}
 
 
 class ApiError(LivelensError):
@@ -63,14 +99,42 @@ def _livelens(_request: Request, error: Exception) -> Response:
     return error_response(500, "internal", str(error))
 
 
-def _http(_request: Request, error: Exception) -> Response:
+def _unauthenticated(request: Request) -> Response | None:
+    """The 401 of an ``/api`` request without a valid token, else None.
+
+    FastAPI parses a JSON body before it runs a route's dependencies, and routing fails before
+    them too, so such failures would reach an anonymous caller before the token check does. The
+    API answers 401 all the same: what it does with a request is none of an anonymous caller's
+    business (and the parse or routing error would tell it the route's shape)."""
+    tokens = getattr(request.app.state, "tokens", None)
+    if tokens is None or not request.url.path.startswith("/api/"):
+        return None
+    try:
+        tokens.authenticate(token_of(request))
+    except AuthenticationError as error:
+        return _livelens(request, error)
+    return None
+
+
+def _http(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)  # noqa: S101 - registered for HTTPException only
+    refused = _unauthenticated(request)
+    if refused is not None:
+        return refused
+    if error.status_code == 400:  # FastAPI could not parse the body (e.g. JSON that is not UTF-8)
+        message = f"the request is not valid: body: {error.detail}"
+        return error_response(
+            422, "invalid_request", message, [{"where": "body", "problem": error.detail}]
+        )
     code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
     return error_response(error.status_code, code, str(error.detail))
 
 
-def _validation(_request: Request, error: Exception) -> Response:
+def _validation(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)  # noqa: S101
+    refused = _unauthenticated(request)
+    if refused is not None:
+        return refused
     problems = [
         {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
         for e in error.errors()

@@ -2,7 +2,7 @@
 violations and royalty statements (everyone who reads)."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Final, TypedDict
 
 import msgspec
 from fastapi import APIRouter, Body, Depends, Request
@@ -11,17 +11,28 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from livelens.api.auth import Authenticator
-from livelens.api.errors import ApiError
+from livelens.api.errors import ApiError, ErrorBody, error_responses
 from livelens.api.hub import LiveHub
+from livelens.api.routes import answers
 from livelens.api.tokens import TokenInfo, require
 from livelens.events.codec import convert_event
 from livelens.governance.licence_registry import decode_licences
-from livelens.governance.licences import describe
+from livelens.governance.licences import Licence, RoyaltyLine, describe
+from livelens.governance.violations import Violation
 from livelens.sources.base import SourceBatch
 
 
 class RevokeIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2_000, description="Why, kept with the licence")
+
+
+class LicenceCount(TypedDict):
+    licences: int
+
+
+class OnAir(TypedDict):
+    on_air: str
+    event_id: str | None
 
 
 class GoLiveIn(BaseModel):
@@ -30,15 +41,25 @@ class GoLiveIn(BaseModel):
     platform: str | None = Field(default=None, description="Needed when the session is not live")
 
 
+# The body of PUT /api/licences: one licence object or a list of them.
+_ONE_OR_MANY_OBJECTS: Final = {
+    "anyOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]
+}
+
+
 def _json(value: object, status: int = 200) -> Response:
     return Response(msgspec.json.encode(value), status, media_type="application/json")
 
 
 def licence_routes(hub: LiveHub, authenticated: Authenticator, max_body_bytes: int) -> APIRouter:
-    router = APIRouter(prefix="/api")
+    router = APIRouter(prefix="/api", responses=error_responses(401))
     Caller = Annotated[TokenInfo, Depends(authenticated)]
 
-    @router.get("/licences", summary="Likeness licences in the registry")
+    @router.get(
+        "/licences",
+        summary="Likeness licences in the registry",
+        responses=answers(list[Licence]),
+    )
     def licences() -> Response:
         with hub.lock:
             return _json(list(hub.compliance.licences.values()))
@@ -49,9 +70,10 @@ def licence_routes(hub: LiveHub, authenticated: Authenticator, max_body_bytes: i
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                "content": {"application/json": {"schema": _ONE_OR_MANY_OBJECTS}},
             }
         },
+        responses={**answers(LicenceCount), **error_responses(403, 413, 422)},
     )
     async def put_licences(request: Request, who: Caller) -> Response:
         """One licence object or a list; each replaces the licence with the same id."""
@@ -71,9 +93,14 @@ def licence_routes(hub: LiveHub, authenticated: Authenticator, max_body_bytes: i
                 hub.record(who.token_id, "licence.grant", licence.licence_id, details)
 
         await run_in_threadpool(store)
-        return _json({"licences": len(found)})
+        count: LicenceCount = {"licences": len(found)}
+        return _json(count)
 
-    @router.post("/licences/{licence_id}/revoke", summary="Revoke a licence (compliance)")
+    @router.post(
+        "/licences/{licence_id}/revoke",
+        summary="Revoke a licence (compliance)",
+        responses={**answers(Licence), **error_responses(403, 404, 422)},
+    )
     def revoke(licence_id: str, payload: Annotated[RevokeIn, Body()], who: Caller) -> Response:
         """Takes effect at once: a persona on air under it is flagged within seconds."""
         require(who, "licences")
@@ -82,7 +109,11 @@ def licence_routes(hub: LiveHub, authenticated: Authenticator, max_body_bytes: i
         hub.record(who.token_id, "licence.revoke", licence_id, {"reason": payload.reason})
         return _json(revoked)
 
-    @router.get("/licences/violations", summary="Licence violations found (optionally one session)")
+    @router.get(
+        "/licences/violations",
+        summary="Licence violations found (optionally one session)",
+        responses={**answers(list[Violation]), **error_responses(422)},
+    )
     def violations(session: str | None = None) -> Response:
         with hub.lock:
             return _json(hub.compliance.registry.violations(session))
@@ -90,7 +121,16 @@ def licence_routes(hub: LiveHub, authenticated: Authenticator, max_body_bytes: i
     @router.post(
         "/sessions/{session_id}/persona",
         summary="Put a persona on air (the go-live gate); refused without a valid licence",
-        responses={403: {"description": "No licence valid for this room, category and time"}},
+        status_code=201,
+        responses={
+            **answers(OnAir, 201),
+            **error_responses(404, 422),
+            403: {
+                "model": ErrorBody,
+                "description": "No licence valid for this room, category and time "
+                "(licence_refused), or the token may not ingest (forbidden)",
+            },
+        },
     )
     def go_live(session_id: str, payload: Annotated[GoLiveIn, Body()], who: Caller) -> Response:
         """Starting a session with a persona, or switching to one, passes the licence gate: the
@@ -123,9 +163,14 @@ def licence_routes(hub: LiveHub, authenticated: Authenticator, max_body_bytes: i
         if result.rejections:
             rejection = result.rejections[0]
             raise ApiError(422, "invalid_records", f"{rejection.reason}: {rejection.detail}")
-        return _json({"on_air": payload.persona_id, "event_id": event.event_id}, 201)
+        on_air: OnAir = {"on_air": payload.persona_id, "event_id": event.event_id}
+        return _json(on_air, 201)
 
-    @router.get("/sessions/{session_id}/royalties", summary="Royalty statement per talent")
+    @router.get(
+        "/sessions/{session_id}/royalties",
+        summary="Royalty statement per talent",
+        responses={**answers(list[RoyaltyLine]), **error_responses(404, 422)},
+    )
     def royalties(session_id: str) -> Response:
         return _json(hub.royalties(session_id))
 

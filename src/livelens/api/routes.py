@@ -3,7 +3,7 @@ tokens. Each parses, calls one library function (mostly on the hub) and encodes 
 
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypedDict
 
 import msgspec
 from fastapi import APIRouter, Body, Depends, Request
@@ -12,11 +12,14 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from livelens.api.auth import Authenticator
-from livelens.api.errors import ApiError
+from livelens.api.errors import ApiError, error_responses
 from livelens.api.hub import LiveHub
 from livelens.api.stream import Broadcaster, sse_frames
 from livelens.api.tokens import ROLES, TokenInfo, TokenRegistry, require
+from livelens.comments.analyze import CommentAnalysis
+from livelens.dashboard.frame import LiveFrame, LiveInsight
 from livelens.events.reference import decode_reference
+from livelens.information.metrics import SessionMetrics
 from livelens.sources.jsonl import decode_body
 
 MAX_TEXTS: Final = 10_000
@@ -27,13 +30,62 @@ def _json(value: Any, status: int = 200) -> Response:
     return Response(msgspec.json.encode(value), status, media_type="application/json")
 
 
+def answers(kind: Any, status: int = 200) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` documenting a JSON answer of ``kind`` (a type msgspec encodes), so that the
+    OpenAPI description holds what the route really sends, not an empty schema."""
+    schema = msgspec.json.schema(kind)
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:  # the description has no $defs: put each in its place
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    content = {"application/json": {"schema": inline(schema)}}
+    return {status: {"description": "Successful Response", "content": content}}
+
+
+class IngestSummary(TypedDict):
+    accepted: int
+    duplicates: int
+    quarantined: dict[str, int]  # reason -> records
+
+
+class ReferenceCounts(TypedDict):
+    products: int
+    personas: int
+
+
+class SessionRow(TypedDict):
+    session_id: str
+    room_id: str
+    platform: str
+    at: datetime
+    minutes: int
+    events: int
+    online: int
+    gmv_minor: int
+    currency: str | None
+
+
+class NewToken(TokenInfo, kw_only=True, frozen=True):
+    token: str  # the only time the secret is shown
+
+
 class TextsIn(BaseModel):
     texts: list[str] = Field(description="Comments to analyse", max_length=MAX_TEXTS)
 
 
 class TokenIn(BaseModel):
     name: str = Field(description="Who or what uses the token", min_length=1, max_length=200)
-    role: str = Field(default="operator", description=", ".join(ROLES))
+    role: str = Field(
+        default="operator", description=", ".join(ROLES), json_schema_extra={"enum": [*ROLES]}
+    )
     expires_at: datetime | None = Field(default=None, description="When the token stops working")
     scopes: list[str] | None = Field(
         default=None, description="Narrow the role to these permissions (read, ingest, …)"
@@ -62,7 +114,7 @@ def data_routes(
     authenticated: Authenticator,
     max_body_bytes: int,
 ) -> APIRouter:
-    router = APIRouter(prefix="/api")
+    router = APIRouter(prefix="/api", responses=error_responses(401))
     Caller = Annotated[TokenInfo, Depends(authenticated)]
 
     @router.post(
@@ -74,7 +126,7 @@ def data_routes(
                 "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
             }
         },
-        responses={413: {"description": "Body too large"}, 422: {"description": "Bad records"}},
+        responses={**answers(IngestSummary), **error_responses(403, 413, 422)},
     )
     async def ingest_events(request: Request, who: Caller) -> Response:
         """Validate, pseudonymise and store each line; idempotent by ``event_id``. Bad records
@@ -86,7 +138,7 @@ def data_routes(
             raise ApiError(422, "empty_body", msg)
         batch = await run_in_threadpool(decode_body, f"api:{who.token_id}", body)
         result = await run_in_threadpool(hub.ingest, batch)
-        summary = {
+        summary: IngestSummary = {
             "accepted": result.new.num_rows,
             "duplicates": result.duplicates,
             "quarantined": dict(Counter(r.reason for r in result.rejections)),
@@ -112,6 +164,7 @@ def data_routes(
                 "content": {"application/json": {"schema": {"type": "object"}}},
             }
         },
+        responses={**answers(ReferenceCounts), **error_responses(403, 413, 422)},
     )
     async def put_reference(request: Request, who: Caller) -> Response:
         """Products (titles, prices, stock, attributes, FAQ) and personas; replaces by id."""
@@ -124,29 +177,60 @@ def data_routes(
             "personas": [p.persona_id for p in data.personas],
         }
         await run_in_threadpool(hub.record, who.token_id, "catalog.update", "reference", ids)
-        return _json({"products": len(data.products), "personas": len(data.personas)})
+        counts: ReferenceCounts = {"products": len(data.products), "personas": len(data.personas)}
+        return _json(counts)
 
-    @router.get("/sessions", summary="Sessions, most recently active first")
+    @router.get(
+        "/sessions",
+        summary="Sessions, most recently active first",
+        responses=answers(list[SessionRow]),
+    )
     def sessions() -> Response:
         return _json([_session_row(hub, s) for s in hub.session_ids()])
 
-    @router.get("/sessions/{session_id}/metrics", summary="Live metrics of a session")
+    session_errors = error_responses(404, 422)
+
+    @router.get(
+        "/sessions/{session_id}/metrics",
+        summary="Live metrics of a session",
+        responses={**answers(SessionMetrics), **session_errors},
+    )
     def metrics(session_id: str) -> Response:
         return _json(hub.metrics(session_id))
 
-    @router.get("/sessions/{session_id}/insights", summary="Insights detected so far")
+    @router.get(
+        "/sessions/{session_id}/insights",
+        summary="Insights detected so far",
+        responses={**answers(list[LiveInsight]), **session_errors},
+    )
     def insights(session_id: str) -> Response:
         return _json(hub.live_insights(session_id))
 
-    @router.get("/sessions/{session_id}/frame", summary="What the live screen shows now")
+    @router.get(
+        "/sessions/{session_id}/frame",
+        summary="What the live screen shows now",
+        responses={**answers(LiveFrame), **session_errors},
+    )
     def frame(session_id: str) -> Response:
         return _json(hub.frame(session_id))
 
-    @router.post("/comments/analyze", summary="Tokens, intents, sentiment, question, spam")
+    @router.post(
+        "/comments/analyze",
+        summary="Tokens, intents, sentiment, question, spam",
+        responses={**answers(list[CommentAnalysis]), **error_responses(422)},
+    )
     def analyze_comments(payload: Annotated[TextsIn, Body()]) -> Response:
         return _json(hub.analyzer.analyze(payload.texts))
 
-    @router.get("/stream", summary="Live frames as Server-Sent Events (event: frame)")
+    @router.get(
+        "/stream",
+        summary="Live frames as Server-Sent Events (event: frame)",
+        response_class=StreamingResponse,
+        responses={
+            200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+            **error_responses(422),
+        },
+    )
     async def stream(session: str | None = None) -> StreamingResponse:
         subscription = broadcaster.subscribe(session)
         first = await run_in_threadpool(_current_frames, hub, session)
@@ -156,12 +240,21 @@ def data_routes(
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
-    @router.get("/tokens", summary="API tokens (admin)")
+    @router.get(
+        "/tokens",
+        summary="API tokens (admin)",
+        responses={**answers(list[TokenInfo]), **error_responses(403)},
+    )
     def list_tokens(who: Caller) -> Response:
         require(who, "tokens")
         return _json(tokens.tokens())
 
-    @router.post("/tokens", summary="Create an API token (admin); the secret is shown once")
+    @router.post(
+        "/tokens",
+        summary="Create an API token (admin); the secret is shown once",
+        status_code=201,
+        responses={**answers(NewToken, 201), **error_responses(403, 422)},
+    )
     def create_token(payload: Annotated[TokenIn, Body()], who: Caller) -> Response:
         require(who, "tokens")
         issued = tokens.issue(
@@ -173,9 +266,13 @@ def data_routes(
         )
         details = {"name": payload.name, "role": payload.role}
         hub.record(who.token_id, "token.create", issued.info.token_id, details)
-        return _json({"token": issued.token, **msgspec.structs.asdict(issued.info)}, 201)
+        return _json(NewToken(token=issued.token, **msgspec.structs.asdict(issued.info)), 201)
 
-    @router.delete("/tokens/{token_id}", summary="Revoke an API token (admin)")
+    @router.delete(
+        "/tokens/{token_id}",
+        summary="Revoke an API token (admin)",
+        responses={**answers(TokenInfo), **error_responses(403, 404, 422)},
+    )
     def revoke_token(token_id: str, who: Caller) -> Response:
         require(who, "tokens")
         revoked = tokens.revoke(token_id, now=datetime.now(UTC))
@@ -185,7 +282,7 @@ def data_routes(
     return router
 
 
-def _session_row(hub: LiveHub, session_id: str) -> dict[str, Any]:
+def _session_row(hub: LiveHub, session_id: str) -> SessionRow:
     frame = hub.frame(session_id)
     return {
         "session_id": frame.session_id,

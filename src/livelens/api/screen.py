@@ -3,6 +3,7 @@ a link (what ``livelens serve`` and the demo print) into an HTTP-only cookie for
 
 import html
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -30,7 +31,7 @@ def screen_routes(tokens: TokenRegistry, authenticated: Authenticator) -> APIRou
         except AuthenticationError as error:
             problem = html.escape(str(error))
             return HTMLResponse(_LOGIN_PAGE.format(problem=problem), status_code=401)
-        target = "/" + (f"?session={session}" if session else "")
+        target = "/" + (f"?{urlencode({'session': session})}" if session else "")
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
         return response

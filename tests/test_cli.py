@@ -14,6 +14,7 @@ from livelens.cli import EXIT_QUARANTINED, cli
 from livelens.testing import event_record, jsonl
 
 COMMANDS = (
+    "alerts",
     "analyze",
     "audit",
     "comments",

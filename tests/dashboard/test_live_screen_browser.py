@@ -38,6 +38,13 @@ CONFIG = SimulationConfig(minutes=20, peak_viewers=300, seed=3)
 SPEED = 60.0  # the 20-minute session plays in 20 s of wall time
 VIEWPORT = {"width": 1600, "height": 900}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# True when the newest insight on the screen is, in the language given, one of the last frame's.
+NEWEST_IS_IN_LAST_FRAME = """(field) => {
+    const node = document.querySelector('#insights li .insight-text');
+    const frame = window.livelens.lastFrame;
+    return node !== null && frame !== null
+        && frame.insights.some((i) => i.insight[field] === node.textContent);
+}"""
 CHARTS = ["chart-trend", "chart-funnel", "chart-products", "chart-concerns", "chart-timeline"]
 
 
@@ -180,8 +187,9 @@ def test_the_live_screen_follows_the_session_by_push(
             timeline = chart_series(page, "chart-timeline")[0]["data"]
             assert len(timeline) >= len(frame["personas"]) + len(frame["promos"]) - 1
             assert len(chart_series(page, "chart-concerns")[0]["data"]) > 0
-            newest = page.locator("#insights li .insight-text").first.inner_text()
-            assert newest in {i["insight"]["text_zh"] for i in frame["insights"]}
+            # the newest insight drawn is one of the last frame's (drawing follows a frame by
+            # an animation frame, so wait for the two to agree)
+            page.wait_for_function(NEWEST_IS_IN_LAST_FRAME, arg="text_zh", timeout=5_000)
 
             # English, remembered across a reload, and back.
             page.click("#lang-toggle")
@@ -191,12 +199,7 @@ def test_the_live_screen_follows_the_session_by_push(
             assert "在线人数" not in text_of(page, ".kpis")
             assert page.evaluate("window.livelens.lang") == "en"
             assert chart_series(page, "chart-trend")[0]["name"] == "Online"
-            newest = page.locator("#insights li .insight-text").first.inner_text()
-            english = {
-                i["insight"]["text_en"]
-                for i in page.evaluate("window.livelens.lastFrame")["insights"]
-            }
-            assert newest in english
+            page.wait_for_function(NEWEST_IS_IN_LAST_FRAME, arg="text_en", timeout=5_000)
             page.reload()
             page.wait_for_function("window.livelens.framesReceived > 0")
             assert page.locator("html").get_attribute("lang") == "en"

@@ -6,6 +6,7 @@ Each module registers its commands on the one group in :mod:`livelens.cli.app`.
 from __future__ import annotations
 
 from livelens.cli import (
+    alert_commands,
     comment_commands,
     crm_commands,
     forecast_commands,
@@ -24,6 +25,7 @@ from livelens.cli.app import EXIT_QUARANTINED, cli, main
 
 __all__ = [
     "EXIT_QUARANTINED",
+    "alert_commands",
     "cli",
     "comment_commands",
     "crm_commands",

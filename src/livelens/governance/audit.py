@@ -46,6 +46,7 @@ ANCHOR_FORMAT: Final = "livelens-audit-anchor-v1"
 GENESIS_HASH: Final = "0" * 64
 
 ACTIONS: Final = (
+    "alert.ack",
     "audience.export",
     "catalog.update",
     "consent.change",

@@ -1,0 +1,1 @@
+"""Where livelens sends what it finds: outbound deliveries (webhooks), the mirror of ``sources``."""

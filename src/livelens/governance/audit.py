@@ -57,6 +57,7 @@ ACTIONS: Final = (
     "privacy.delete",
     "privacy.rebind_key",
     "privacy.retention",
+    "recommendation.fate",
     "role.change",
     "token.create",
     "token.revoke",

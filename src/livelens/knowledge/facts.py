@@ -1,0 +1,122 @@
+"""The live facts a playbook's conditions read, as they stood at one minute of a session.
+
+Computed from the session's per-minute metrics up to and including minute ``t`` only — never
+from later minutes — so that replaying a past session shows what would have fired *then*.
+
+- ``minute`` — minutes since the session start
+- ``interaction_index`` — comments, likes and clicks per online viewer in the last 3 minutes,
+  each against its rate so far, averaged (1.0 = the session's usual)
+- ``interaction_peak`` — ``interaction_index`` ≥ 1.3 and at least 10 minutes in
+- ``hot_product`` — the product leading GMV so far (clicks break ties); absent before any click
+- ``hot_product.stock`` — its catalog stock less the orders so far
+- ``hot_product.gmv_share`` — its share of the session's GMV so far
+- ``pinned_product`` — the product the host presents in minute ``t``;
+  ``pinned_product.sized`` — it comes in sizes (a 尺码/size attribute in the catalog)
+- ``best_persona`` — the persona with the highest GMV per minute on air so far (≥ 5 minutes)
+- ``persona`` — the persona on air in minute ``t``; ``promo_running`` — a promotion runs
+- ``online`` — viewers online at the end of minute ``t``
+- ``conversion_5m`` — buyers per online viewer over the last 5 minutes
+- ``questions_5m`` — questions asked in the last 5 minutes
+- ``concern_share.<label>`` — the share of those questions about ``label`` (price, size, …)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+
+from livelens.events.reference import ReferenceData
+from livelens.information.metrics import SessionMetrics
+
+PEAK_LIFT: Final = 1.3
+PEAK_MIN_MINUTE: Final = 10
+RECENT_MINUTES: Final = 3
+CONCERN_MINUTES: Final = 5
+MIN_PERSONA_MINUTES: Final = 5
+SIZE_KEYS: Final = ("尺码", "size", "sizes", "尺寸")
+
+Facts = dict[str, Any]
+
+
+def _interaction_index(metrics: SessionMetrics, t: int) -> float:
+    """Interactions per online viewer, recent against so far: a room filling up at the start is
+    not an interaction peak, viewers interacting more is."""
+    series = metrics.series
+    online = np.maximum(np.asarray(series.online[: t + 1], dtype=np.float64), 1.0)
+    parts = []
+    for counts in (series.comments, series.likes, series.clicks):
+        so_far = np.asarray(counts[: t + 1], dtype=np.float64)
+        if so_far.sum() > 0:
+            overall = so_far.sum() / online.sum()
+            recent = so_far[-RECENT_MINUTES:].sum() / online[-RECENT_MINUTES:].sum()
+            parts.append(float(recent / overall))
+    return float(np.mean(parts)) if parts else 0.0
+
+
+def _hot_product(metrics: SessionMetrics, t: int) -> tuple[str | None, int, int]:
+    """(product id, GMV so far, orders so far) of the GMV leader at minute ``t``."""
+    best: tuple[int, int, str] | None = None
+    orders = 0
+    for product_id, series in metrics.product_series.items():
+        gmv, clicks = sum(series.gmv_minor[: t + 1]), sum(series.clicks[: t + 1])
+        key = (gmv, clicks, product_id)
+        if (gmv or clicks) and (best is None or key > best):
+            best, orders = key, sum(series.orders[: t + 1])
+    if best is None:
+        return None, 0, 0
+    return best[2], best[0], orders
+
+
+def _best_persona(metrics: SessionMetrics, t: int) -> str | None:
+    minutes: dict[str, int] = {}
+    gmv: dict[str, int] = {}
+    for persona, value in zip(
+        metrics.series.persona[: t + 1], metrics.series.gmv_minor, strict=False
+    ):
+        if persona is not None:
+            minutes[persona] = minutes.get(persona, 0) + 1
+            gmv[persona] = gmv.get(persona, 0) + value
+    rates = {p: gmv[p] / n for p, n in minutes.items() if n >= MIN_PERSONA_MINUTES}
+    return max(sorted(rates), key=lambda p: rates[p]) if rates else None
+
+
+def facts_at(metrics: SessionMetrics, t: int, reference: ReferenceData) -> Facts:
+    """The facts of minute ``t`` (see the module docstring)."""
+    if not 0 <= t < metrics.minutes:
+        msg = f"minute {t} is outside the session's {metrics.minutes} minutes"
+        raise ValueError(msg)
+    series = metrics.series
+    index = _interaction_index(metrics, t)
+    hot, hot_gmv, hot_orders = _hot_product(metrics, t)
+    products = {p.product_id: p for p in reference.products}
+    total_gmv = sum(series.gmv_minor[: t + 1])
+    recent = slice(max(0, t - CONCERN_MINUTES + 1), t + 1)
+    online = series.online[recent]
+    facts: Facts = {
+        "minute": t,
+        "interaction_index": round(index, 3),
+        "interaction_peak": t >= PEAK_MIN_MINUTE and index >= PEAK_LIFT,
+        "hot_product": hot,
+        "pinned_product": series.pinned_product[t],
+        "best_persona": _best_persona(metrics, t),
+        "persona": series.persona[t],
+        "promo_running": series.promo[t] is not None,
+        "online": series.online[t],
+        "conversion_5m": (sum(series.buyers[recent]) / sum(online)) if sum(online) else 0.0,
+    }
+    pinned = series.pinned_product[t]
+    if pinned in products:
+        attributes = products[pinned].attributes
+        facts["pinned_product.sized"] = any(key in attributes for key in SIZE_KEYS)
+    if hot is not None:
+        stock = products[hot].stock if hot in products else 0
+        facts["hot_product.stock"] = max(0, stock - hot_orders)
+        facts["hot_product.gmv_share"] = round(hot_gmv / total_gmv, 3) if total_gmv else 0.0
+    questions = series.concerns.get("?", [])
+    asked = sum(questions[recent]) if questions else 0
+    facts["questions_5m"] = asked
+    for label, counts in series.concerns.items():
+        if label.startswith("?") and len(label) > 1 and asked:
+            facts[f"concern_share.{label[1:]}"] = round(sum(counts[recent]) / asked, 3)
+    return facts

@@ -1,0 +1,134 @@
+"""The uplift ledger (table ``recommendation_ledger``): every recommendation with its fate and,
+once executed and measured, its outcome; per playbook, the running estimate from
+:mod:`livelens.knowledge.uplift`.
+
+Fates: ``pending`` (just made), ``accepted`` or ``rejected`` (by a manager), ``auto_executed``
+(under an autonomy level the manager set), ``expired`` (its window passed untouched). Only
+executed recommendations (accepted, auto_executed) are measured.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final, Literal
+
+import msgspec
+
+from livelens.errors import InvalidInput, NotFound
+from livelens.knowledge.recommender import Recommendation
+from livelens.knowledge.uplift import Outcome, UpliftEstimate, estimate_uplift
+
+Fate = Literal["pending", "accepted", "rejected", "auto_executed", "expired"]
+FATES: Final = ("pending", "accepted", "rejected", "auto_executed", "expired")
+EXECUTED: Final = ("accepted", "auto_executed")
+
+_DDL: Final = """
+CREATE TABLE IF NOT EXISTS recommendation_ledger (
+    recommendation_id VARCHAR PRIMARY KEY, session_id VARCHAR NOT NULL, room_id VARCHAR NOT NULL,
+    playbook_id VARCHAR NOT NULL, playbook VARCHAR NOT NULL, minute INTEGER NOT NULL,
+    doc JSON NOT NULL, fate VARCHAR NOT NULL, fate_by VARCHAR, fate_at TIMESTAMPTZ,
+    outcome JSON
+)
+"""
+
+
+class Entry(msgspec.Struct, kw_only=True, frozen=True):
+    recommendation: Recommendation
+    fate: str
+    fate_by: str | None
+    fate_at: datetime | None
+    outcome: Outcome | None
+
+
+class Ledger:
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        con.execute(_DDL)
+
+    def record(self, recommendations: list[Recommendation]) -> int:
+        """Add recommendations not yet in the ledger (as pending); returns how many were new."""
+        before = self._count()
+        self.con.executemany(
+            "INSERT OR IGNORE INTO recommendation_ledger (recommendation_id, session_id, room_id, "
+            "playbook_id, playbook, minute, doc, fate) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+            [
+                (
+                    r.recommendation_id,
+                    r.session_id,
+                    r.room_id,
+                    r.playbook.split("@")[0],
+                    r.playbook,
+                    r.minute,
+                    msgspec.json.encode(r).decode(),
+                )
+                for r in recommendations
+            ],
+        )
+        return self._count() - before
+
+    def _count(self) -> int:
+        (n,) = self.con.execute("SELECT count(*) FROM recommendation_ledger").fetchone()
+        return int(n)
+
+    def set_fate(self, recommendation_id: str, fate: str, by: str, at: datetime) -> Entry:
+        if fate not in FATES or fate == "pending":
+            msg = f"fate {fate!r}: expected one of {', '.join(FATES[1:])}"
+            raise InvalidInput(msg)
+        current = self.entry(recommendation_id)
+        if current.fate != "pending":
+            msg = (
+                f"recommendation {recommendation_id} is already {current.fate} "
+                f"(by {current.fate_by}); a fate is set once"
+            )
+            raise InvalidInput(msg)
+        self.con.execute(
+            "UPDATE recommendation_ledger SET fate = ?, fate_by = ?, fate_at = ? "
+            "WHERE recommendation_id = ?",
+            [fate, by, at, recommendation_id],
+        )
+        return self.entry(recommendation_id)
+
+    def set_outcome(self, recommendation_id: str, outcome: Outcome) -> None:
+        self.con.execute(
+            "UPDATE recommendation_ledger SET outcome = ? WHERE recommendation_id = ?",
+            [msgspec.json.encode(outcome).decode(), recommendation_id],
+        )
+
+    def entry(self, recommendation_id: str) -> Entry:
+        found = self.entries(recommendation_id=recommendation_id)
+        if not found:
+            msg = (
+                f"no recommendation {recommendation_id!r} in the ledger; "
+                "`livelens ledger list` shows them"
+            )
+            raise NotFound(msg)
+        return found[0]
+
+    def entries(
+        self, session_id: str | None = None, *, recommendation_id: str | None = None
+    ) -> list[Entry]:
+        rows = self.con.execute(
+            "SELECT doc, fate, fate_by, fate_at, outcome FROM recommendation_ledger "
+            "WHERE (? IS NULL OR session_id = ?) AND (? IS NULL OR recommendation_id = ?) "
+            "ORDER BY session_id, minute, playbook",
+            [session_id, session_id, recommendation_id, recommendation_id],
+        ).fetchall()
+        return [
+            Entry(
+                recommendation=msgspec.json.decode(doc, type=Recommendation),
+                fate=fate,
+                fate_by=by,
+                fate_at=at,
+                outcome=None if outcome is None else msgspec.json.decode(outcome, type=Outcome),
+            )
+            for doc, fate, by, at, outcome in rows
+        ]
+
+    def estimates(self) -> dict[str, UpliftEstimate]:
+        """Per playbook id: the running uplift estimate over its measured outcomes."""
+        outcomes: dict[str, list[Outcome]] = {}
+        for entry in self.entries():
+            if entry.outcome is not None and entry.fate in EXECUTED:
+                playbook_id = entry.recommendation.playbook.split("@")[0]
+                outcomes.setdefault(playbook_id, []).append(entry.outcome)
+        return {pid: estimate_uplift(pid, found) for pid, found in sorted(outcomes.items())}

@@ -1,0 +1,354 @@
+"""The recommender: every minute, the playbooks whose conditions hold become ranked
+recommendations — action, target, timing, expected uplift and the evidence chain — unless a
+guardrail or a likeness licence forbids them, in which case nothing is emitted for that playbook.
+
+Constraints enforced here, each recorded as a check in the evidence:
+
+* **price** — a flash discount's price must stay at or above the product's floor price and the
+  discount within the playbook's ``max_discount_percent``; a discount the floor cuts below half of
+  what was asked is withheld rather than offered as a token;
+* **licence** — a persona named by the action must hold a licence valid for this room, platform,
+  the product's category and the time (:func:`livelens.governance.licences.licence_problems`); an
+  unlicensed best persona is replaced by the next best licensed one, or the action is withheld.
+
+Expected uplift comes from the uplift ledger (:mod:`livelens.knowledge.uplift`): measured effects of
+the same playbook in past sessions, shrunk toward zero; without any the recommendation says
+``source: "unknown"`` and gives no number.
+
+Pure: the facts, catalog, licences and ledger estimates are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import msgspec
+
+from livelens.events.reference import Persona, Product, ReferenceData
+from livelens.governance.licences import Appearance, Licence, licence_problems
+from livelens.information.metrics import SessionMetrics
+from livelens.knowledge.facts import Facts, facts_at
+from livelens.knowledge.playbooks import Condition, Playbook
+from livelens.knowledge.uplift import UpliftEstimate
+
+MIN_SHARE_OF_ASKED: Final = 0.5  # a floor-clamped discount must keep half of what was asked
+UPLIFT_METRIC: Final = "gmv_per_minute"
+
+
+class Uplift(msgspec.Struct, kw_only=True, frozen=True):
+    metric: str
+    value: float | None  # relative change, e.g. 0.10 for +10%; None when unknown
+    low: float | None
+    high: float | None
+    source: str  # "ledger" or "unknown"
+    basis: str  # in words: how many sessions, or why there is no number
+
+
+class Recommendation(msgspec.Struct, kw_only=True, frozen=True):
+    recommendation_id: str
+    session_id: str
+    room_id: str
+    playbook: str  # id@vN
+    priority: int
+    minute: int
+    start: datetime
+    action: str
+    target: dict[str, Any]
+    duration_s: int
+    expected_uplift: Uplift
+    evidence: list[dict[str, Any]]
+    text_zh: str
+    text_en: str
+
+
+class Withheld(msgspec.Struct, kw_only=True, frozen=True):
+    """A playbook that fired but whose action broke a constraint: recorded, never emitted."""
+
+    playbook: str
+    minute: int
+    reason: str
+
+
+class Replay(msgspec.Struct, kw_only=True, frozen=True):
+    recommendations: list[Recommendation]
+    withheld: list[Withheld]
+
+
+def holds(condition: Condition, facts: Facts) -> bool:
+    """Whether the condition holds; a fact that is absent (no data yet) never holds."""
+    if condition.fact not in facts or facts[condition.fact] is None:
+        return False
+    value, target = facts[condition.fact], condition.value
+    if condition.op in ("==", "!="):
+        return (value == target) is (condition.op == "==")
+    if isinstance(value, bool) or isinstance(target, bool | str) or isinstance(value, str):
+        return False  # ordering makes no sense on flags and names
+    compare: dict[str, Callable[[float, float], bool]] = {
+        ">": lambda a, b: a > b,
+        ">=": lambda a, b: a >= b,
+        "<": lambda a, b: a < b,
+        "<=": lambda a, b: a <= b,
+    }
+    return compare[condition.op](float(value), float(target))
+
+
+class Context(msgspec.Struct, kw_only=True, frozen=True):
+    """What the recommender needs beyond the facts: catalog, licences, prices, the ledger."""
+
+    room_id: str
+    platform: str
+    session_id: str
+    started_at: datetime
+    products: dict[str, Product]
+    personas: dict[str, Persona]
+    licences: dict[str, Licence]
+    prices: dict[str, list[tuple[int, int]]]  # product -> [(minute, price_minor)] in order
+    uplift: dict[str, UpliftEstimate]  # playbook id -> ledger estimate
+
+    def price_at(self, product_id: str, minute: int) -> int:
+        current = self.products[product_id].list_price_minor
+        for at, price in self.prices.get(product_id, []):
+            if at <= minute:
+                current = price
+        return current
+
+
+def _product(playbook: Playbook, facts: Facts) -> str | None:
+    name = playbook.action.product
+    if name is None:
+        return None
+    return facts.get(name) if name in ("hot_product", "pinned_product") else name
+
+
+def _licensed(persona_id: str, context: Context, at: datetime, category: str | None) -> list[str]:
+    appearance = Appearance(
+        persona_id=persona_id,
+        room_id=context.room_id,
+        platform=context.platform,
+        at=at,
+        category=category,
+    )
+    return licence_problems(appearance, context.personas, context.licences)
+
+
+def _persona(
+    playbook: Playbook,
+    facts: Facts,
+    context: Context,
+    at: datetime,
+    category: str | None,
+    ranked: Sequence[str],
+) -> tuple[str | None, dict[str, Any] | None, str | None]:
+    """(persona, licence check, reason withheld)."""
+    name = playbook.action.persona
+    if name is None:
+        return None, None, None
+    wanted = facts.get("best_persona") if name == "best_persona" else name
+    candidates = (
+        [wanted] if name != "best_persona" else [wanted, *[p for p in ranked if p != wanted]]
+    )
+    refused: dict[str, list[str]] = {}
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        problems = _licensed(candidate, context, at, category)
+        if not problems:
+            check = {"check": "licence", "persona": candidate, "passed": True, "refused": refused}
+            return candidate, check, None
+        refused[candidate] = problems
+    listed = "; ".join(f"{p}: {', '.join(refused[p])}" for p in sorted(refused))
+    reason = f"no licensed persona ({listed})" if refused else "no persona to put on air yet"
+    return None, None, reason
+
+
+def _discount(
+    playbook: Playbook, product: Product, price_minor: int
+) -> tuple[float | None, dict[str, Any], str | None]:
+    """(percent offered, price check, reason withheld)."""
+    asked = playbook.action.percent or 0.0
+    ceiling = min(asked, playbook.max_discount_percent)
+    floor_room = 100.0 * (1 - product.floor_price_minor / price_minor) if price_minor else 0.0
+    offered = min(ceiling, max(0.0, floor_room))
+    offered = float(int(offered))  # whole percents, rounded down: never below the floor
+    new_price = round(price_minor * (1 - offered / 100))
+    check = {
+        "check": "price",
+        "price_minor": price_minor,
+        "floor_price_minor": product.floor_price_minor,
+        "asked_percent": asked,
+        "max_discount_percent": playbook.max_discount_percent,
+        "offered_percent": offered,
+        "new_price_minor": new_price,
+        "passed": new_price >= product.floor_price_minor
+        and offered <= playbook.max_discount_percent,
+    }
+    if offered < asked * MIN_SHARE_OF_ASKED or offered <= 0:
+        return None, check, f"the floor price allows {offered:.0f}% of the {asked:.0f}% asked"
+    return offered, check, None
+
+
+def _uplift(playbook: Playbook, context: Context) -> Uplift:
+    estimate = context.uplift.get(playbook.id)
+    if estimate is None or estimate.outcomes == 0:
+        return Uplift(
+            metric=UPLIFT_METRIC,
+            value=None,
+            low=None,
+            high=None,
+            source="unknown",
+            basis="no measured outcome of this playbook yet: accept it and measure it",
+        )
+    return Uplift(
+        metric=UPLIFT_METRIC,
+        value=round(estimate.mean, 4),
+        low=round(estimate.low, 4),
+        high=round(estimate.high, 4),
+        source="ledger",
+        basis=f"{estimate.outcomes} measured outcome(s), shrunk toward no effect",
+    )
+
+
+def _texts(playbook: Playbook, target: dict[str, Any], names: Mapping[str, str]) -> tuple[str, str]:
+    product = names.get(target.get("product") or "", target.get("product") or "")
+    persona = names.get(target.get("persona") or "", target.get("persona") or "")
+    percent = f"{target['percent']:.0f}" if "percent" in target else ""
+    minutes = f"{playbook.action.duration_s // 60}"
+    script = playbook.action.script
+    zh_base, en_base = playbook.title.zh, playbook.title.en
+    if script is not None:
+        values = {"product": product, "persona": persona, "percent": percent, "minutes": minutes}
+        return script.zh.format(**values), script.en.format(**values)
+    return f"{zh_base}：{product or persona}", f"{en_base}: {product or persona}"
+
+
+def recommend_at(
+    playbooks: Sequence[Playbook],
+    facts: Facts,
+    context: Context,
+    ranked_personas: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
+) -> tuple[list[Recommendation], list[Withheld]]:
+    """The recommendations of one minute, highest priority first, and what was withheld."""
+    minute = int(facts["minute"])
+    at = context.started_at + timedelta(minutes=minute)
+    made: list[Recommendation] = []
+    withheld: list[Withheld] = []
+    for playbook in playbooks:
+        if not playbook.enabled or not all(holds(c, facts) for c in playbook.when):
+            continue
+        evidence: list[dict[str, Any]] = [
+            {
+                "check": "condition",
+                "fact": c.fact,
+                "op": c.op,
+                "value": c.value,
+                "observed": facts.get(c.fact),
+            }
+            for c in playbook.when
+        ]
+        target: dict[str, Any] = {}
+        product_id = _product(playbook, facts)
+        product = context.products.get(product_id) if product_id else None
+        if playbook.action.product is not None:
+            if product is None:
+                withheld.append(
+                    Withheld(
+                        playbook=playbook.key,
+                        minute=minute,
+                        reason=f"no such product {product_id!r} in the catalog",
+                    )
+                )
+                continue
+            target["product"] = product.product_id
+        persona, licence_check, reason = _persona(
+            playbook, facts, context, at, product.category if product else None, ranked_personas
+        )
+        if reason is not None:
+            withheld.append(Withheld(playbook=playbook.key, minute=minute, reason=reason))
+            continue
+        if playbook.action.kind == "switch_persona" and persona == facts.get("persona"):
+            continue  # already on air: nothing to do
+        if persona is not None and licence_check is not None:
+            target["persona"] = persona
+            evidence.append(licence_check)
+        if playbook.action.kind == "flash_discount" and product is not None:
+            price = context.price_at(product.product_id, minute)
+            offered, price_check, reason = _discount(playbook, product, price)
+            evidence.append(price_check)
+            if offered is None:
+                withheld.append(
+                    Withheld(playbook=playbook.key, minute=minute, reason=reason or "price")
+                )
+                continue
+            target["percent"] = offered
+            target["price_minor"] = price_check["new_price_minor"]
+        if playbook.action.amount_minor is not None:
+            target["amount_minor"] = playbook.action.amount_minor
+        uplift = _uplift(playbook, context)
+        evidence.append({"check": "uplift", "source": uplift.source, "basis": uplift.basis})
+        text_zh, text_en = _texts(playbook, target, names or {})
+        made.append(
+            Recommendation(
+                recommendation_id=f"{context.session_id}:{playbook.id}:{minute}",
+                session_id=context.session_id,
+                room_id=context.room_id,
+                playbook=playbook.key,
+                priority=playbook.priority,
+                minute=minute,
+                start=at,
+                action=playbook.action.kind,
+                target=target,
+                duration_s=playbook.action.duration_s,
+                expected_uplift=uplift,
+                evidence=evidence,
+                text_zh=text_zh,
+                text_en=text_en,
+            )
+        )
+    made.sort(key=lambda r: (-r.priority, r.playbook))
+    return made, withheld
+
+
+def _ranked_personas(metrics: SessionMetrics, t: int) -> list[str]:
+    minutes: dict[str, int] = {}
+    gmv: dict[str, int] = {}
+    for persona, value in zip(
+        metrics.series.persona[: t + 1], metrics.series.gmv_minor, strict=False
+    ):
+        if persona is not None:
+            minutes[persona] = minutes.get(persona, 0) + 1
+            gmv[persona] = gmv.get(persona, 0) + value
+    return sorted(minutes, key=lambda p: (-gmv[p] / minutes[p], p))
+
+
+def replay_session(
+    playbooks: Sequence[Playbook],
+    metrics: SessionMetrics,
+    reference: ReferenceData,
+    context: Context,
+    names: Mapping[str, str] | None = None,
+) -> Replay:
+    """Evaluate the playbooks every minute of a session, as the live would have, with cooldowns:
+    a playbook that fired does not fire again in the same session for ``cooldown_minutes``.
+    Each withheld playbook is listed once per reason, at the first minute it was withheld."""
+    last_fired: dict[str, int] = {}
+    emitted: list[Recommendation] = []
+    withheld: list[Withheld] = []
+    for t in range(metrics.minutes):
+        ready = [
+            p
+            for p in playbooks
+            if p.id not in last_fired or t - last_fired[p.id] >= max(1, p.cooldown_minutes)
+        ]
+        if not ready:
+            continue
+        facts = facts_at(metrics, t, reference)
+        made, refused = recommend_at(ready, facts, context, _ranked_personas(metrics, t), names)
+        for recommendation in made:
+            last_fired[recommendation.playbook.split("@")[0]] = t
+        emitted.extend(made)
+        seen = {(w.playbook, w.reason) for w in withheld}
+        withheld.extend(w for w in refused if (w.playbook, w.reason) not in seen)
+    return Replay(recommendations=emitted, withheld=withheld)

@@ -66,7 +66,8 @@ def test_demo_serves_the_screen_and_writes_the_review(tmp_path: Path) -> None:
     assert "[top_product] 商品「" in text
     assert "[peak_window] 第2–5分钟是观众互动高峰时段" in text  # the planted peak, minutes 2–5
     assert "licences: 0 violation(s); talent owed" in text
-    assert text.splitlines()[-1].startswith("ground truth: hot product ")
+    assert any(line.startswith("ground truth: hot product ") for line in lines)
+    assert re.search(r"^    playbooks: \d+ recommendation\(s\) over the session$", text, re.M)
 
 
 @pytest.mark.slow

@@ -20,6 +20,9 @@ from livelens.comments.analyze import CommentAnalyzer
 from livelens.errors import InvalidInput
 from livelens.information.analysis import analyze_session
 from livelens.information.ticker import MinuteTicker
+from livelens.knowledge.playbooks import starter_playbooks
+from livelens.knowledge.recommender import Replay
+from livelens.knowledge.replay import recommend_session
 from livelens.settings import data_dir, load_settings
 from livelens.sources.base import SourceBatch
 from livelens.sources.bilibili_tidy import read_bilibili_tidy
@@ -167,8 +170,12 @@ def demo_command(
             ]
         for analysis in analyses:
             click.echo(render_analysis(analysis))
-        if not real:
+        if not real:  # a recording has no catalog for the playbooks to act on
             click.echo(ground_truth_line(build_session(config).truth, names))
+            for session_id in sessions:
+                with service.hub.lock:
+                    replay = recommend_session(service.store, session_id, starter_playbooks())
+                click.echo(recommendation_lines(replay))
         if not exit_when_done:
             click.echo(f"the live screen stays at {server.url}/ — Ctrl-C to stop")
             while server.thread.is_alive():
@@ -196,6 +203,20 @@ def stream_live(hub: LiveHub, batches: Iterable[SourceBatch]) -> list[str]:
                     f"¥{summary.gmv_minor / 100:>10,.2f} GMV/min"
                 )
     return hub.session_ids()
+
+
+def recommendation_lines(replay: Replay, limit: int = 5) -> str:
+    """The playbooks' recommendations of the session (knowledge layer), at most ``limit``."""
+    made = replay.recommendations
+    lines = [f"    playbooks: {len(made)} recommendation(s) over the session"]
+    for r in made[:limit]:
+        uplift = r.expected_uplift
+        expected = (
+            "预计提升未知（尚无实测）" if uplift.value is None else f"预计 {uplift.value:+.0%}"
+        )
+        lines.append(f"      第{r.minute + 1}分钟 {r.text_zh}（{expected}）")
+    lines.extend(f"      withheld {w.playbook}: {w.reason}" for w in replay.withheld[:limit])
+    return "\n".join(lines)
 
 
 def compliance_line(hub: LiveHub, session_id: str) -> str:

@@ -7,7 +7,7 @@ from later minutes — so that replaying a past session shows what would have fi
 - ``interaction_index`` — comments, likes and clicks per online viewer in the last 3 minutes,
   each against its rate so far, averaged (1.0 = the session's usual)
 - ``interaction_peak`` — ``interaction_index`` ≥ 1.3 and at least 10 minutes in
-- ``hot_product`` — the product leading GMV so far (clicks break ties); absent before any click
+- ``hot_product`` — the most clicked product so far (GMV breaks ties); absent before any click
 - ``hot_product.stock`` — its catalog stock less the orders so far
 - ``hot_product.gmv_share`` — its share of the session's GMV so far
 - ``pinned_product`` — the product the host presents in minute ``t``;
@@ -55,17 +55,17 @@ def _interaction_index(metrics: SessionMetrics, t: int) -> float:
 
 
 def _hot_product(metrics: SessionMetrics, t: int) -> tuple[str | None, int, int]:
-    """(product id, GMV so far, orders so far) of the GMV leader at minute ``t``."""
+    """(product id, GMV so far, orders so far) of the most clicked product at minute ``t``."""
     best: tuple[int, int, str] | None = None
     orders = 0
     for product_id, series in metrics.product_series.items():
         gmv, clicks = sum(series.gmv_minor[: t + 1]), sum(series.clicks[: t + 1])
-        key = (gmv, clicks, product_id)
+        key = (clicks, gmv, product_id)  # popularity: interest first, not price × volume
         if (gmv or clicks) and (best is None or key > best):
             best, orders = key, sum(series.orders[: t + 1])
     if best is None:
         return None, 0, 0
-    return best[2], best[0], orders
+    return best[2], best[1], orders
 
 
 def _best_persona(metrics: SessionMetrics, t: int) -> str | None:

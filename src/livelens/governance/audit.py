@@ -54,6 +54,7 @@ ACTIONS: Final = (
     "licence.revoke",
     "persona.switch",
     "price.change",
+    "price.suggestion.accept",
     "privacy.delete",
     "privacy.rebind_key",
     "privacy.retention",

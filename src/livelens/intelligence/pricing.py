@@ -1,0 +1,306 @@
+"""Price suggestions (主动价格调整建议): a price or discount with its expected ΔGMV and Δmargin.
+
+For each candidate discount off the current live price (0, 5, 10 … up to the maximum discount)
+the expected units are the baseline (the demand expected at the current price over the horizon,
+e.g. from the nowcast or the recent rate) times the demand ratio of that discount from the
+price-response estimate (:mod:`livelens.intelligence.elasticity`), capped by stock. The candidate
+with the highest expected margin change is suggested; intervals take the corners of the baseline's
+and the demand ratio's 95% intervals. A cut is only considered where the data show, at 95%, that
+discounts lift demand (the discount effect's interval lies above ×1).
+
+Every candidate goes through the guardrails (:mod:`livelens.intelligence.price_guardrails`); a
+candidate that fails one is never emitted. When none passes, or the data cannot carry a price
+response, the suggestion is withheld with the reason. Accepting a suggestion turns it into a
+``price.change`` event (:func:`price_change_event`). Pure: values in, values out.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Final, Literal
+
+import msgspec
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy import stats
+
+from livelens.errors import InvalidInput
+from livelens.events.reference import Product
+from livelens.events.schema import Platform, PriceChange
+from livelens.intelligence.elasticity import Estimate, PriceResponse, estimate_price_response
+from livelens.intelligence.price_guardrails import (
+    GuardrailCheck,
+    Guardrails,
+    PriceHistory,
+    check_suggestion,
+    price_history,
+    real_transaction_prices,
+)
+
+DISCOUNT_STEP_PCT: Final = 5
+DEFAULT_HORIZON: Final = timedelta(minutes=15)
+RECENT_WINDOW: Final = timedelta(minutes=15)
+
+
+class PriceSuggestion(msgspec.Struct, frozen=True, kw_only=True):
+    product_id: str
+    status: Literal["suggested", "withheld"]
+    reason: str
+    as_of: datetime
+    horizon_minutes: int
+    current_price_minor: int
+    price_minor: int | None = None
+    discount_pct: float | None = None  # off the current live price
+    reference_price_minor: int | None = None  # the 划线 price shown, a real paid price
+    expected_units: Estimate | None = None
+    delta_gmv_minor: Estimate | None = None
+    delta_margin_minor: Estimate | None = None
+    cost_minor: int = 0
+    cost_basis: str = ""
+    checks: tuple[GuardrailCheck, ...] = ()
+
+
+def unit_cost(product: Product) -> tuple[int, str]:
+    """The unit cost: the catalog's ``cost_minor`` attribute, else the floor price as its bound."""
+    raw = product.attributes.get("cost_minor")
+    if isinstance(raw, str) and raw.isdigit():
+        return int(raw), "catalog attribute cost_minor"
+    return product.floor_price_minor, "floor price (the catalog has no cost_minor)"
+
+
+def _reference(
+    history: PriceHistory, rails: Guardrails, as_of: datetime, current: int
+) -> int | None:
+    """The highest price really paid in the window that is not above the current price."""
+    real = real_transaction_prices(history, as_of, rails.lookback)
+    return next((p for p in real if p <= current), None)
+
+
+def _span(values: list[float]) -> Estimate:
+    return Estimate(value=values[0], low=min(values), high=max(values))
+
+
+def _outcome(
+    price: int,
+    current: int,
+    cost: int,
+    ratio: Estimate,
+    baseline: Estimate,
+    stock: int,
+) -> tuple[Estimate, Estimate, Estimate]:
+    """Expected units, ΔGMV and Δmargin (point first, then every corner of the intervals)."""
+    units: list[float] = []
+    gmv: list[float] = []
+    margin: list[float] = []
+    pairs = [(baseline.value, ratio.value)]
+    pairs += list(itertools.product((baseline.low, baseline.high), (ratio.low, ratio.high)))
+    for base, r in pairs:
+        now_units = min(base, stock)
+        new_units = min(base * r, stock)
+        units.append(new_units)
+        gmv.append(new_units * price - now_units * current)
+        margin.append(new_units * (price - cost) - now_units * (current - cost))
+    return _span(units), _span(gmv), _span(margin)
+
+
+def suggest_price(
+    product: Product,
+    response: PriceResponse,
+    history: PriceHistory,
+    *,
+    current_price_minor: int,
+    baseline_units: Estimate,
+    horizon_minutes: int,
+    as_of: datetime,
+    rails: Guardrails | None = None,
+) -> PriceSuggestion:
+    """The best guarded price for the next ``horizon_minutes``, or a withheld suggestion."""
+    rails = rails or Guardrails(floor_price_minor=product.floor_price_minor)
+    cost, basis = unit_cost(product)
+    current = current_price_minor
+    common = {
+        "product_id": product.product_id,
+        "as_of": as_of,
+        "horizon_minutes": horizon_minutes,
+        "current_price_minor": current,
+        "cost_minor": cost,
+        "cost_basis": basis,
+    }
+    reference = _reference(history, rails, as_of, current)
+    best: PriceSuggestion | None = None
+    refused: tuple[GuardrailCheck, ...] = ()
+    blocked: set[str] = set()
+    found = response.discount_elasticity
+    evident = found is not None and found.high < 0  # discounts lift demand, at 95%
+    steps = int(rails.max_discount_pct // DISCOUNT_STEP_PCT)  # prices: whole 角, rounded up
+    for step in range(steps + 1):
+        pct = step * DISCOUNT_STEP_PCT
+        price = (
+            max(rails.floor_price_minor, -(-current * (100 - pct) // 1000) * 10) if pct else current
+        )
+        if price > current:
+            continue  # a raise (to the floor) is not suggested: its demand is not modelled
+        shown = reference if price < current else None
+        checks = tuple(
+            check_suggestion(
+                price_minor=price,
+                current_minor=current,
+                reference_minor=shown,
+                history=history,
+                rails=rails,
+                as_of=as_of,
+            )
+        )
+        if not all(c.passed for c in checks):
+            refused = refused or checks
+            blocked.update(c.name for c in checks if not c.passed)
+            continue
+        effective = 100.0 * (1 - price / current) if current > 0 else 0.0
+        ratio = (
+            response.demand_ratio(effective)
+            if price < current
+            else Estimate(value=1.0, low=1.0, high=1.0)
+        )
+        if ratio is None or (price < current and not evident):
+            continue
+        units, gmv, margin = _outcome(price, current, cost, ratio, baseline_units, product.stock)
+        candidate = PriceSuggestion(
+            status="suggested",
+            reason="",
+            price_minor=price,
+            discount_pct=round(effective, 2),
+            reference_price_minor=shown,
+            expected_units=units,
+            delta_gmv_minor=gmv,
+            delta_margin_minor=margin,
+            checks=checks,
+            **common,  # type: ignore[arg-type]
+        )
+        if best is None or margin.value > (best.delta_margin_minor or margin).value + 1e-9:
+            best = candidate
+    if best is None:
+        return PriceSuggestion(
+            status="withheld",
+            reason="every candidate price fails a guardrail",
+            checks=refused,
+            **common,  # type: ignore[arg-type]
+        )
+    if response.discount_elasticity is None:
+        why = response.reason or "; ".join(response.notes)
+        reason = f"keep the current price: no discount response to act on ({why})"
+    elif not evident:
+        effect = response.discount_effect
+        low = f"; its 95% interval starts at ×{effect.low:.2f}" if effect is not None else ""
+        reason = (
+            f"keep the current price: the discount effect is not distinguishable from none{low}"
+        )
+    elif best.price_minor == current and blocked:
+        reason = f"keep the current price: cuts fail {', '.join(sorted(blocked))}"
+        refused_cut = next((c for c in refused if not c.passed), None)
+        if refused_cut is not None:
+            reason += f" ({refused_cut.detail})"
+    elif best.price_minor == current:
+        reason = "keep the current price: no guarded discount is expected to add margin"
+    else:
+        reason = f"{best.discount_pct:g}% off is expected to add the most margin"
+    return msgspec.structs.replace(best, reason=reason)
+
+
+def _width(response: PriceResponse) -> float:
+    found = response.discount_elasticity
+    return float("inf") if found is None else found.high - found.low
+
+
+def price_change_event(
+    suggestion: PriceSuggestion,
+    *,
+    room_id: str,
+    session_id: str,
+    platform: Platform,
+    currency: str,
+    at: datetime,
+) -> PriceChange:
+    """The ``price.change`` that accepting ``suggestion`` produces; refuses a withheld one."""
+    if suggestion.status != "suggested" or suggestion.price_minor is None:
+        msg = f"suggestion for {suggestion.product_id} is {suggestion.status}: {suggestion.reason}"
+        raise ValueError(msg)
+    if not all(c.passed for c in suggestion.checks):
+        msg = f"suggestion for {suggestion.product_id} fails a guardrail; it cannot be accepted"
+        raise ValueError(msg)
+    return PriceChange(
+        event_id=f"price-suggestion:{session_id}:{suggestion.product_id}:{at.isoformat()}",
+        room_id=room_id,
+        session_id=session_id,
+        platform=platform,
+        ts=at,
+        product_id=suggestion.product_id,
+        price_minor=suggestion.price_minor,
+        currency=currency,
+    )
+
+
+def recent_demand(
+    events: pa.Table, product_id: str, *, as_of: datetime, window: timedelta, horizon: timedelta
+) -> Estimate:
+    """Units expected over ``horizon`` at the recent rate (the ``window`` before ``as_of``), with
+    the exact Poisson 95% interval of the order count scaled by the mean units per order."""
+    paid = events.filter(
+        pc.and_(pc.equal(events["type"], "order.paid"), pc.equal(events["product_id"], product_id))
+    )
+    recent = [
+        int(q)
+        for ts, q in zip(paid["ts"].to_pylist(), paid["quantity"].to_pylist(), strict=True)
+        if as_of - window < ts <= as_of
+    ]
+    orders = len(recent)
+    per_order = sum(recent) / orders if orders else 1.0
+    scale = horizon / window * per_order
+    low = float(stats.chi2.ppf(0.025, 2 * orders) / 2) if orders else 0.0
+    high = float(stats.chi2.ppf(0.975, 2 * orders + 2) / 2)
+    return Estimate(value=orders * scale, low=low * scale, high=high * scale)
+
+
+def current_price(events: pa.Table, product: Product, as_of: datetime) -> int:
+    """The live price at ``as_of``: the last ``price.change`` before it, else the list price."""
+    history = price_history(events, product.product_id)
+    before = [p for p in history.live if p.ts <= as_of]
+    return before[-1].price_minor if before else product.list_price_minor
+
+
+def suggest_for_product(
+    sessions: Sequence[pa.Table],
+    products: Sequence[Product],
+    product_id: str,
+    *,
+    session_events: pa.Table,
+    as_of: datetime,
+    horizon: timedelta = DEFAULT_HORIZON,
+    rails: Guardrails | None = None,
+) -> tuple[PriceResponse, PriceSuggestion]:
+    """Estimate the product's price response over ``sessions`` and suggest a guarded price for
+    the next ``horizon`` of the session ``session_events``."""
+    product = next((p for p in products if p.product_id == product_id), None)
+    if product is None:
+        known = ", ".join(p.product_id for p in products[:10]) or "none"
+        msg = f"product {product_id!r} is not in the catalog; known: {known}"
+        raise InvalidInput(msg)
+    response = estimate_price_response(sessions, products, product_id=product_id)
+    pooled = estimate_price_response(sessions, products, category=product.category)
+    if _width(pooled) < _width(response):  # the category's estimate, where it is tighter
+        response = pooled
+    history = price_history(pa.concat_tables(sessions) if sessions else session_events, product_id)
+    suggestion = suggest_price(
+        product,
+        response,
+        history,
+        current_price_minor=current_price(session_events, product, as_of),
+        baseline_units=recent_demand(
+            session_events, product_id, as_of=as_of, window=RECENT_WINDOW, horizon=horizon
+        ),
+        horizon_minutes=int(horizon / timedelta(minutes=1)),
+        as_of=as_of,
+        rails=rails,
+    )
+    return response, suggestion

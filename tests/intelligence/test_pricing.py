@@ -1,0 +1,230 @@
+"""Price suggestions: no emitted suggestion ever breaks a guardrail (hypothesis), the choice
+follows margin, withheld suggestions say why, and acceptance makes a ``price.change``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from livelens.events.reference import Product
+from livelens.events.schema import PriceChange
+from livelens.intelligence.elasticity import Estimate, PriceResponse
+from livelens.intelligence.price_guardrails import (
+    Guardrails,
+    PriceHistory,
+    PricePoint,
+    check_suggestion,
+    raises_in_window,
+    real_transaction_prices,
+)
+from livelens.intelligence.pricing import PriceSuggestion, price_change_event, suggest_price
+from livelens.testing import T0
+
+AS_OF = T0 + timedelta(days=40)
+
+
+def _response(elasticity: Estimate | None) -> PriceResponse:
+    return PriceResponse(
+        scope="sku-a",
+        status="ok" if elasticity else "insufficient",
+        reason=None if elasticity else "too few orders: 3 < 20",
+        minutes=60,
+        orders=100,
+        price_changes=1,
+        promos=2,
+        discount_elasticity=elasticity,
+    )
+
+
+def _product(floor: int = 6_000, cost: int | None = None, stock: int = 1_000) -> Product:
+    attributes: dict[str, list[str] | str] = {} if cost is None else {"cost_minor": str(cost)}
+    return Product(
+        product_id="sku-a",
+        title="A",
+        category="c",
+        list_price_minor=12_000,
+        floor_price_minor=floor,
+        stock=stock,
+        attributes=attributes,
+    )
+
+
+def _points(draw: st.DrawFn, low: int, high: int) -> tuple[PricePoint, ...]:
+    offsets = draw(st.lists(st.integers(0, 60 * 24 * 45), max_size=8))
+    return tuple(
+        PricePoint(T0 + timedelta(minutes=m), draw(st.integers(low, high))) for m in offsets
+    )
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> tuple[Product, PriceResponse, PriceHistory, int, Guardrails]:
+    list_price = draw(st.integers(100, 100_000))
+    floor = draw(st.integers(1, list_price))
+    cost = draw(st.none() | st.integers(0, list_price))
+    product = Product(
+        product_id="sku-a",
+        title="A",
+        category="c",
+        list_price_minor=list_price,
+        floor_price_minor=floor,
+        stock=draw(st.integers(0, 10_000)),
+        attributes={} if cost is None else {"cost_minor": str(cost)},
+    )
+    elasticity = draw(
+        st.none()
+        | st.tuples(st.floats(-8, 3), st.floats(0, 4)).map(
+            lambda v: Estimate(value=v[0], low=v[0] - v[1], high=v[0] + v[1])
+        )
+    )
+    history = PriceHistory(
+        live=tuple(sorted(_points(draw, 1, 2 * list_price), key=lambda p: p.ts)),
+        paid=_points(draw, 1, 2 * list_price),
+    )
+    current = draw(st.integers(1, 2 * list_price))
+    rails = Guardrails(
+        floor_price_minor=floor,
+        max_discount_pct=draw(st.floats(0, 90)),
+        lookback=timedelta(days=draw(st.integers(1, 30))),
+    )
+    return product, _response(elasticity), history, current, rails
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenarios(), st.floats(0, 500), st.floats(0, 3))
+def test_no_emitted_suggestion_breaks_a_guardrail(
+    scenario: tuple[Product, PriceResponse, PriceHistory, int, Guardrails],
+    baseline: float,
+    spread: float,
+) -> None:
+    product, response, history, current, rails = scenario
+    units = Estimate(value=baseline, low=baseline / (1 + spread), high=baseline * (1 + spread))
+    suggestion = suggest_price(
+        product,
+        response,
+        history,
+        current_price_minor=current,
+        baseline_units=units,
+        horizon_minutes=15,
+        as_of=AS_OF,
+        rails=rails,
+    )
+    if suggestion.status == "withheld":
+        assert suggestion.price_minor is None
+        assert suggestion.reason
+        return
+    price = suggestion.price_minor
+    assert price is not None
+    assert all(c.passed for c in suggestion.checks)
+    # The guardrails re-derived here, independent of the checks the suggestion carries:
+    assert price >= rails.floor_price_minor
+    base = suggestion.reference_price_minor or current
+    assert 100 * (1 - price / base) <= rails.max_discount_pct + 1e-9
+    if suggestion.reference_price_minor is not None:
+        real = real_transaction_prices(history, AS_OF, rails.lookback)
+        assert suggestion.reference_price_minor in real
+    if price < current:
+        assert raises_in_window(history, AS_OF, rails.lookback) == []
+    again = check_suggestion(
+        price_minor=price,
+        current_minor=current,
+        reference_minor=suggestion.reference_price_minor,
+        history=history,
+        rails=rails,
+        as_of=AS_OF,
+    )
+    assert all(c.passed for c in again)
+
+
+HISTORY = PriceHistory(
+    live=(PricePoint(T0, 10_000),),
+    paid=(PricePoint(AS_OF - timedelta(days=2), 10_000),),
+)
+
+
+def _suggest(
+    product: Product, elasticity: Estimate | None, history: PriceHistory = HISTORY, **kw: object
+) -> PriceSuggestion:
+    args: dict[str, object] = {
+        "current_price_minor": 10_000,
+        "baseline_units": Estimate(value=100, low=80, high=120),
+        "horizon_minutes": 15,
+        "as_of": AS_OF,
+    }
+    args.update(kw)
+    return suggest_price(product, _response(elasticity), history, **args)  # type: ignore[arg-type]
+
+
+def test_an_elastic_product_with_room_above_cost_is_discounted() -> None:
+    # Demand ×(1-d)^-4: 20% off sells 2.44× as much; at cost 2,000 that adds margin.
+    suggestion = _suggest(_product(cost=2_000), Estimate(value=-4.0, low=-5.0, high=-3.0))
+    assert suggestion.status == "suggested"
+    assert suggestion.price_minor == 7_000  # the 30% cap, as margin still grows there
+    assert suggestion.reference_price_minor == 10_000
+    assert suggestion.delta_margin_minor is not None
+    assert suggestion.delta_margin_minor.value > 0
+    assert suggestion.delta_margin_minor.low <= suggestion.delta_margin_minor.value
+    assert suggestion.expected_units is not None
+    assert suggestion.expected_units.value == pytest.approx(100 * 0.7**-4.0)
+
+
+def test_stock_caps_the_expected_units() -> None:
+    suggestion = _suggest(
+        _product(cost=2_000, stock=150), Estimate(value=-4.0, low=-5.0, high=-3.0)
+    )
+    assert suggestion.expected_units is not None
+    assert suggestion.expected_units.high <= 150
+
+
+def test_an_inelastic_product_keeps_its_price() -> None:
+    suggestion = _suggest(_product(), Estimate(value=-0.5, low=-1.0, high=0.0))
+    assert (suggestion.status, suggestion.price_minor) == ("suggested", 10_000)
+    assert suggestion.reason == (
+        "keep the current price: the discount effect is not distinguishable from none"
+    )
+    assert suggestion.delta_gmv_minor == Estimate(value=0.0, low=0.0, high=0.0)
+
+
+def test_without_a_price_response_the_price_is_kept_and_the_reason_given() -> None:
+    suggestion = _suggest(_product(cost=100), None)
+    assert suggestion.price_minor == 10_000
+    assert "too few orders" in suggestion.reason
+
+
+def test_a_raise_in_the_window_blocks_every_cut() -> None:
+    raised = PriceHistory(
+        live=(
+            PricePoint(AS_OF - timedelta(days=3), 8_000),
+            PricePoint(AS_OF - timedelta(days=1), 10_000),
+        ),
+        paid=HISTORY.paid,
+    )
+    suggestion = _suggest(_product(cost=2_000), Estimate(value=-4.0, low=-5.0, high=-3.0), raised)
+    assert suggestion.price_minor == 10_000  # the best cut would add margin, but is 先涨后降
+
+
+def test_a_current_price_below_the_floor_is_withheld() -> None:
+    suggestion = _suggest(_product(floor=11_000), None)
+    assert suggestion.status == "withheld"
+    assert suggestion.reason == "every candidate price fails a guardrail"
+    assert not next(c for c in suggestion.checks if c.name == "floor_price").passed
+    with pytest.raises(ValueError, match="withheld"):
+        price_change_event(
+            suggestion, room_id="r", session_id="s", platform="sim", currency="CNY", at=AS_OF
+        )
+
+
+def test_an_accepted_suggestion_is_a_price_change() -> None:
+    suggestion = _suggest(_product(cost=2_000), Estimate(value=-4.0, low=-5.0, high=-3.0))
+    at = datetime.fromisoformat("2026-12-21T20:00:00+08:00")
+    event = price_change_event(
+        suggestion, room_id="r", session_id="s", platform="sim", currency="CNY", at=at
+    )
+    assert isinstance(event, PriceChange)
+    assert (event.product_id, event.price_minor, event.ts) == (
+        "sku-a",
+        7_000,
+        at,
+    )

@@ -6,4 +6,6 @@ those that fire into ranked recommendations within the price guardrails and like
 the uplift ledger (:mod:`~livelens.knowledge.ledger`, :mod:`~livelens.knowledge.uplift`) keeps
 each recommendation's fate and measured outcome; the replay sandbox
 (:mod:`~livelens.knowledge.replay`) runs playbooks over a stored session. See docs/knowledge.md.
+Switchback experiments (:mod:`~livelens.knowledge.experiments`) test an action by randomising
+time slices of a session; see docs/experiments.md.
 """

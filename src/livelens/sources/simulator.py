@@ -25,7 +25,12 @@ from livelens.events.schema import Event
 from livelens.sources.simulation.audience import concurrency_target
 from livelens.sources.simulation.catalog import PERSONAS, catalog_specs, click_appeal
 from livelens.sources.simulation.comments import build_comment_bank, load_opinions
-from livelens.sources.simulation.config import SimulationConfig, generator, resolve_scenario
+from livelens.sources.simulation.config import (
+    SimulationConfig,
+    Treatment,
+    generator,
+    resolve_scenario,
+)
 from livelens.sources.simulation.engine import SessionRun
 from livelens.sources.simulation.schedule import plan_host
 from livelens.sources.simulation.truth import (
@@ -33,6 +38,7 @@ from livelens.sources.simulation.truth import (
     PeakWindow,
     PersonaTurn,
     PromoWindow,
+    TreatmentTruth,
     dump_truth,
     load_truth,
 )
@@ -42,6 +48,7 @@ __all__ = [
     "GroundTruth",
     "SimulatedSession",
     "SimulationConfig",
+    "Treatment",
     "build_session",
     "load_truth",
     "session_paths",
@@ -63,9 +70,15 @@ class SimulatedSession:
     def config(self) -> SimulationConfig:
         return self._world.scenario.config
 
-    def run(self) -> SessionRun:
-        """A fresh pass over the session; the same events every time."""
-        return SessionRun(self._world, generator(self._world.scenario.seeds.run))
+    def run(self, *, funnel_only: bool = False) -> SessionRun:
+        """A fresh pass over the session; the same events every time.
+
+        ``funnel_only`` leaves out the interactions that never feed the funnel (see
+        :meth:`SessionRun.simulate_outcomes`); its events are not the session's.
+        """
+        return SessionRun(
+            self._world, generator(self._world.scenario.seeds.run), funnel_only=funnel_only
+        )
 
     def events(self) -> Iterator[Event]:
         """Every event of the session, in non-decreasing time order."""
@@ -148,6 +161,14 @@ def build_session(config: SimulationConfig) -> SimulatedSession:
             )
             for promo in plan.promos
         ],
+        treatment=None
+        if config.treatment is None
+        else TreatmentTruth(
+            lift=float(config.treatment.lift),
+            windows_s=[(start_s, end_s) for start_s, end_s in config.treatment.windows_s],
+            conversion_ratio=world.conversion_ratio,
+            gmv_ratio=world.gmv_ratio,
+        ),
     )
     reference = ReferenceData(products=[spec.product for spec in specs], personas=list(PERSONAS))
     return SimulatedSession(world, reference, truth)

@@ -33,6 +33,20 @@ _PEAK_END_SHARE: Final = 25 / 60
 
 
 @dataclass(frozen=True, slots=True)
+class Treatment:
+    """An experiment run inside the session: while it is on, conversion is multiplied by ``lift``.
+
+    ``windows_s`` are the treated spans, ``(start_s, end_s)`` in seconds from the session start
+    with the end exclusive (a switchback schedule's treatment slices). As with the persona and
+    discount lifts, the cart rate per click and the order rate per cart each take ``sqrt(lift)``,
+    so conversion per click takes ``lift`` wherever no step rate reaches its cap.
+    """
+
+    windows_s: tuple[tuple[int, int], ...]
+    lift: float
+
+
+@dataclass(frozen=True, slots=True)
 class SimulationConfig:
     """One simulated live session. ``None`` means "derive a sensible default from the rest"."""
 
@@ -47,6 +61,7 @@ class SimulationConfig:
     peak_window: tuple[int, int] | None = None
     hot_product_id: str | None = None
     reviews_path: Path | None = None
+    treatment: Treatment | None = None  # None: no experiment, the session is as without the knob
 
 
 class SeedStreams(NamedTuple):
@@ -126,6 +141,23 @@ def _check_peak_window(given: object, minutes: int) -> tuple[int, int]:
     return (start, end)
 
 
+def _check_treatment(treatment: object, seconds: int) -> None:
+    if not isinstance(treatment, Treatment):
+        _reject("treatment", treatment, "expected a Treatment(windows_s, lift) or None")
+    _check_lift("treatment.lift", treatment.lift)
+    allowed = f"expected (start_s, end_s) spans with 0 <= start < end <= {seconds}, in order"
+    previous_end = 0
+    for window in treatment.windows_s:
+        if not isinstance(window, tuple | list) or len(window) != 2:
+            _reject("treatment.windows_s", window, allowed)
+        start, end = window
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in (start, end)):
+            _reject("treatment.windows_s", window, allowed)
+        if not previous_end <= start < end <= seconds:
+            _reject("treatment.windows_s", window, allowed)
+        previous_end = end
+
+
 def resolve_scenario(
     config: SimulationConfig,
     product_ids: Sequence[str],
@@ -146,6 +178,8 @@ def resolve_scenario(
     if not isinstance(config.start, datetime) or config.start.utcoffset() is None:
         _reject("start", config.start, "expected a timezone-aware datetime")
     _check_lift("discount_lift", config.discount_lift)
+    if config.treatment is not None:
+        _check_treatment(config.treatment, minutes * 60)
 
     peak_window = (
         default_peak_window(minutes)

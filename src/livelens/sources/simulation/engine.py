@@ -39,6 +39,7 @@ from livelens.sources.simulation.rows import (
     REFUND,
     SHARE,
     Columns,
+    CountedRows,
     SecondRows,
 )
 from livelens.sources.simulation.world import (
@@ -72,8 +73,11 @@ _MILLISECONDS: Final = tuple(timedelta(milliseconds=ms) for ms in range(1000))
 class SessionRun:
     """One pass over a session. Iterate :meth:`batches`; the tallies cover what was produced."""
 
-    def __init__(self, world: World, rng: np.random.Generator) -> None:
+    def __init__(
+        self, world: World, rng: np.random.Generator, *, funnel_only: bool = False
+    ) -> None:
         self._world = world
+        self._funnel_only = funnel_only
         self._rng = rng
         self._audience = Audience(world.scenario.seconds, rng)
         self._queue = FunnelQueue()
@@ -85,6 +89,9 @@ class SessionRun:
         self.max_online = 0
         self.orders = 0
         self.gmv_minor = 0
+        # Paid orders and their GMV by second: an experiment's outcome without decoding events.
+        self.orders_by_second = np.zeros(world.scenario.seconds, dtype=np.int64)
+        self.gmv_minor_by_second = np.zeros(world.scenario.seconds, dtype=np.int64)
         self._factories = self._make_factories()
         self._event_prefix = f"{world.scenario.session_id}-"
 
@@ -97,6 +104,17 @@ class SessionRun:
 
     def concern_counts(self) -> dict[str, int]:
         return {concern: int(n) for concern, n in zip(CONCERNS, self._concern_counts, strict=True)}
+
+    def simulate_outcomes(self) -> None:
+        """Run the whole session without making events: only the tallies are kept.
+
+        With the same draws as :meth:`batches`, the tallies equal those of the events it would
+        yield. A ``funnel_only`` run skips the comments, likes, gifts, follows and shares, which
+        never feed the audience or the funnel, and only counts its rows: its orders follow the
+        same law, from other draws. For experiments over many seeds, where the rest is wasted.
+        """
+        for second in range(self._world.scenario.seconds):
+            self._simulate_second(second)
 
     def batches(self) -> Iterator[list[Event]]:
         """The session's events in time order, in lists of at most ``MAX_BATCH_EVENTS``.
@@ -117,7 +135,7 @@ class SessionRun:
 
     def _simulate_second(self, t: int) -> SecondRows:
         world, audience = self._world, self._audience
-        rows = SecondRows(self._rng)
+        rows = CountedRows(self._rng) if self._funnel_only else SecondRows(self._rng)
         for action in world.plan.actions.get(t, ()):
             rows.add_host_action(action)
         departed = audience.depart(t)
@@ -174,6 +192,8 @@ class SessionRun:
         )
         self.orders += count
         self.gmv_minor += int(amount.sum())
+        self.orders_by_second[t] = count
+        self.gmv_minor_by_second[t] = int(amount.sum())
         refunded = np.flatnonzero(self._rng.random(count) < REFUND_SHARE)
         due = t + self._rng.integers(*REFUND_DELAY_S, size=len(refunded))
         in_session = due < self._world.scenario.seconds
@@ -194,6 +214,29 @@ class SessionRun:
         self._queue.schedule(stage, due[keep], steps.take(keep))
 
     def _act(self, t: int, rows: SecondRows) -> None:
+        world, rng, audience = self._world, self._rng, self._audience
+        n = audience.count
+        pinned = int(world.plan.pinned_by_second[t])
+        products = len(world.specs)
+        if not self._funnel_only:
+            self._interact(t, rows)
+
+        k = int(rng.poisson(world.impression_rate[t] * n))
+        if k:
+            shown = _products_near(rng, pinned, products, k, pinned_impression_share(products))
+            positions = audience.pick(k)
+            viewers = audience.viewer[positions]
+            rows.add(IMPRESSION, k, viewer=viewers, product=shown)
+            clicked = np.flatnonzero(rng.random(k) < world.click_through[t, shown])
+            self._follow_up(
+                "click",
+                t,
+                CLICK_DELAY_S,
+                Steps.of(viewers[clicked], shown[clicked], audience.leave_s[positions[clicked]]),
+            )
+
+    def _interact(self, t: int, rows: SecondRows) -> None:
+        """Comments, likes, gifts, follows and shares: none of them feeds the funnel."""
         world, rng, audience = self._world, self._rng, self._audience
         n = audience.count
         pinned = int(world.plan.pinned_by_second[t])
@@ -240,20 +283,6 @@ class SessionRun:
         k = int(rng.poisson(SHARES_PER_MIN / 60 * n))
         if k:
             rows.add(SHARE, k, viewer=audience.viewer[audience.pick(k)])
-
-        k = int(rng.poisson(world.impression_rate[t] * n))
-        if k:
-            shown = _products_near(rng, pinned, products, k, pinned_impression_share(products))
-            positions = audience.pick(k)
-            viewers = audience.viewer[positions]
-            rows.add(IMPRESSION, k, viewer=viewers, product=shown)
-            clicked = np.flatnonzero(rng.random(k) < world.click_through[t, shown])
-            self._follow_up(
-                "click",
-                t,
-                CLICK_DELAY_S,
-                Steps.of(viewers[clicked], shown[clicked], audience.leave_s[positions[clicked]]),
-            )
 
     def _materialise(self, columns: Columns, second_ts: datetime) -> list[Event]:
         kinds, viewer, product, a, b, c, ms = columns

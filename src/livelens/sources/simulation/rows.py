@@ -136,3 +136,24 @@ class SecondRows:
         order = np.argsort(joined[6], kind="stable")
         kind, viewer, product, a, b, c, ms = (column[order] for column in joined)
         return kind, viewer, product, a, b, c, ms
+
+
+class CountedRows(SecondRows):
+    """Rows that are counted and dropped, for a funnel-only run that never makes events.
+
+    It draws no milliseconds, so such a run's draws differ from a full run's (its law does not).
+    """
+
+    def add(
+        self,
+        kind: int,
+        count: int,
+        *,
+        viewer: IntArray | None = None,
+        product: IntArray | None = None,
+        a: IntArray | None = None,
+        b: IntArray | None = None,
+        c: IntArray | None = None,
+        ms: IntArray | None = None,
+    ) -> None:
+        self._size += count

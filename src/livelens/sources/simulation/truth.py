@@ -35,6 +35,22 @@ class PromoWindow(msgspec.Struct, kw_only=True, frozen=True):
     end_s: int
 
 
+class TreatmentTruth(msgspec.Struct, kw_only=True, frozen=True):
+    """The experiment's known effect, from the simulator's own parameters.
+
+    ``conversion_ratio`` is expected conversion per click with the treatment on, over the same
+    without it, averaged over every second and product weighted by expected clicks (and, for
+    ``gmv_ratio``, by price too). With no capped step rate both equal ``lift``; they are the
+    true ratio of orders (GMV) per minute in treatment over control slices, since the treatment
+    leaves traffic and click-through alone.
+    """
+
+    lift: float
+    windows_s: list[tuple[int, int]]
+    conversion_ratio: float
+    gmv_ratio: float
+
+
 class GroundTruth(msgspec.Struct, kw_only=True, frozen=True):
     session_id: str
     room_id: str
@@ -56,9 +72,14 @@ class GroundTruth(msgspec.Struct, kw_only=True, frozen=True):
     orders: int = 0
     gmv_minor: int = 0  # paid orders, before refunds
     currency: str = "CNY"
+    treatment: TreatmentTruth | None = None  # left out of the file when there is no experiment
 
 
 def dump_truth(truth: GroundTruth) -> bytes:
+    if truth.treatment is None:  # the file of a session without an experiment stays as it was
+        fields = msgspec.to_builtins(truth)
+        del fields["treatment"]
+        return msgspec.json.format(msgspec.json.encode(fields), indent=2)
     return msgspec.json.format(msgspec.json.encode(truth), indent=2)
 
 

@@ -54,6 +54,9 @@ class World:
     click_through: FloatArray  # (seconds, products)
     cart_rate: FloatArray
     order_rate: FloatArray
+    # The experiment's true effect (see truth.TreatmentTruth); 1.0 without one.
+    conversion_ratio: float = 1.0
+    gmv_ratio: float = 1.0
 
 
 def build_world(
@@ -81,6 +84,14 @@ def build_world(
         lift[window, promo.product_index] *= scenario.config.discount_lift
         click_through[window, promo.product_index] *= PROMO_CLICK_BOOST
     click_through = np.minimum(click_through, MAX_STEP_RATE)
+    ratios = (1.0, 1.0)
+    treatment = scenario.config.treatment
+    if treatment is not None:
+        weight = (target * _impression_rate(plan.pinned_by_second, click_through))[:, None]
+        weight = weight * _impression_share(plan.pinned_by_second, len(specs)) * click_through
+        ratios = _treatment_ratios(lift, treatment.lift, weight, plan.paid_price_by_second)
+        for start_s, end_s in treatment.windows_s:
+            lift[start_s:end_s, :] *= treatment.lift
     step_lift = np.sqrt(lift)
     return World(
         scenario=scenario,
@@ -96,11 +107,43 @@ def build_world(
         click_through=click_through,
         cart_rate=np.minimum(BASE_CART_RATE * step_lift, MAX_STEP_RATE),
         order_rate=np.minimum(BASE_ORDER_RATE * step_lift, MAX_STEP_RATE),
+        conversion_ratio=ratios[0],
+        gmv_ratio=ratios[1],
+    )
+
+
+def _conversion(lift: FloatArray) -> FloatArray:
+    step_lift = np.sqrt(lift)
+    cart = np.minimum(BASE_CART_RATE * step_lift, MAX_STEP_RATE)
+    return np.asarray(cart * np.minimum(BASE_ORDER_RATE * step_lift, MAX_STEP_RATE))
+
+
+def _treatment_ratios(
+    lift: FloatArray, treatment_lift: float, clicks: FloatArray, price_minor: IntArray
+) -> tuple[float, float]:
+    """Expected orders (and GMV) with the treatment on everywhere, over the same with it off.
+
+    ``clicks`` weights each (second, product) by its expected clicks; the ratio is
+    ``treatment_lift`` exactly unless a step rate hits ``MAX_STEP_RATE``.
+    """
+    control = clicks * _conversion(lift)
+    treated = clicks * _conversion(lift * treatment_lift)
+    return (
+        float(treated.sum() / control.sum()),
+        float((treated * price_minor).sum() / (control * price_minor).sum()),
     )
 
 
 def pinned_impression_share(products: int) -> float:
     return PINNED_IMPRESSION_WEIGHT / (PINNED_IMPRESSION_WEIGHT + products - 1)
+
+
+def _impression_share(pinned_by_second: IntArray, products: int) -> FloatArray:
+    """Each product's share of impressions, per second: the pinned card gets the most."""
+    seconds = len(pinned_by_second)
+    share = np.full((seconds, products), (1 - pinned_impression_share(products)) / (products - 1))
+    share[np.arange(seconds), pinned_by_second] = pinned_impression_share(products)
+    return share
 
 
 def _impression_rate(pinned_by_second: IntArray, click_through: FloatArray) -> FloatArray:
@@ -110,9 +153,7 @@ def _impression_rate(pinned_by_second: IntArray, click_through: FloatArray) -> F
     and look at fewer other cards. Without this, whichever persona happened to host while the
     hot product was pinned would look like the better seller.
     """
-    seconds, products = click_through.shape
-    share = np.full((seconds, products), (1 - pinned_impression_share(products)) / (products - 1))
-    share[np.arange(seconds), pinned_by_second] = pinned_impression_share(products)
+    share = _impression_share(pinned_by_second, click_through.shape[1])
     clicks_per_impression = (share * click_through).sum(axis=1)
     mean = float(clicks_per_impression.mean())
     return np.asarray(IMPRESSIONS_PER_MIN / 60 * mean / clicks_per_impression, dtype=np.float64)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup system demo test lint typecheck unit bench bench-engine bench-comments bench-compare train-sentiment lock clean bench-crm bench-anomaly
+.PHONY: setup system demo test lint typecheck unit bench bench-engine bench-comments bench-compare train-sentiment lock clean bench-crm bench-anomaly bench-qa
 
 setup: $(STAMP) system web/node_modules/.installed
 
@@ -80,3 +80,7 @@ bench-crm: setup
 ## Anomaly scoring of one minute for 1,000 concurrent rooms (issue 8).
 bench-anomaly: setup
 	$(BIN)/python bench/bench_anomaly.py
+
+## Live Q&A: p99 from a question's arrival to its answer at 2,000 questions/s (issue 10).
+bench-qa: setup
+	$(BIN)/python bench/bench_qa.py --rate 2000 --seconds 30

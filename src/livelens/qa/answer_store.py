@@ -13,6 +13,7 @@ import itertools
 from typing import Any, Final
 
 import msgspec
+import pyarrow as pa
 
 from livelens.qa.records import AnswerRecord, Question
 
@@ -90,11 +91,12 @@ class DuckDBAnswerLog:
         if not self._dirty:
             return
         rows = [self._row(record) for record in self._dirty.values()]
-        placeholders = ", ".join("?" for _ in _COLUMNS)
-        self.con.executemany(
-            f"INSERT OR REPLACE INTO qa_answers ({', '.join(_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
-            rows,
-        )
+        # one Arrow batch, not executemany (which runs the statement once per row)
+        qa_incoming = pa.table(_arrays(rows))  # noqa: F841 - the SQL reads it by name (replacement scan)
+        names = ", ".join(_COLUMNS)
+        self.con.execute(
+            f"INSERT OR REPLACE INTO qa_answers ({names}) SELECT {names} FROM qa_incoming"  # noqa: S608
+        ).fetchall()
         self._dirty.clear()
 
     def get(self, answer_id: str) -> AnswerRecord | None:
@@ -139,6 +141,21 @@ class DuckDBAnswerLog:
             len(record.questions),
             msgspec.json.encode(record.questions).decode(),
         )
+
+
+_TYPES: Final = (
+    pa.string(), pa.int64(), pa.string(), pa.int64(), pa.string(), pa.string(), pa.string(),
+    pa.string(), pa.string(), pa.string(), pa.string(), pa.int64(), pa.string(), pa.string(),
+    pa.bool_(), pa.string(), pa.string(), pa.int64(), pa.string(), pa.int32(), pa.string(),
+)  # fmt: skip
+
+
+def _arrays(rows: list[tuple[Any, ...]]) -> dict[str, pa.Array]:
+    columns = zip(*rows, strict=True)
+    return {
+        name: pa.array(values, type=kind)
+        for name, values, kind in zip(_COLUMNS, columns, _TYPES, strict=True)
+    }
 
 
 def _record(row: tuple[Any, ...]) -> AnswerRecord:

@@ -51,6 +51,11 @@ class _CatalogDoc(msgspec.Struct, kw_only=True):
     products: list[_ProductDoc] = []
 
 
+class _RoomCatalogDoc(msgspec.Struct, kw_only=True):
+    products: list[_ProductDoc]
+    room: RoomKnowledge = RoomKnowledge()
+
+
 def _read(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()
@@ -192,6 +197,20 @@ def load_catalog(path: Path, room_path: Path | None = None) -> Catalog:
         msg = f"{path}: the catalog has no products; the Q&A needs at least one"
         raise InvalidReferenceData(msg)
     return Catalog(build_products(products, room), room)
+
+
+def catalog_from_json(data: bytes, source: str) -> Catalog:
+    """A fresh catalog from one JSON document: catalog JSON plus the room file under ``room``
+    (``{"products": [...], "room": {"faq": [...], "policy": {...}}}``); what the API loads."""
+    try:
+        doc = msgspec.json.decode(data, type=_RoomCatalogDoc)
+    except msgspec.MsgspecError as error:
+        msg = f"{source}: {error}; expected {{'products': [...], 'room': {{...}}}} (docs/qa.md)"
+        raise InvalidReferenceData(msg) from None
+    if not doc.products:
+        msg = f"{source}: the catalog has no products; the Q&A needs at least one"
+        raise InvalidReferenceData(msg)
+    return Catalog(build_products(doc.products, doc.room), doc.room)
 
 
 def faq_entries(catalog: Catalog) -> list[tuple[str | None, FaqEntry]]:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol
 
+import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -18,7 +19,10 @@ from livelens.comments.hotwords import count_words, hot_words_per_window, load_s
 from livelens.comments.normalize import normalize
 from livelens.errors import InvalidInput
 from livelens.information.analysis import analyze_session
-from livelens.reports.model import Review
+from livelens.qa.answer_store import DuckDBAnswerLog
+from livelens.qa.attribution import Purchase, answer_stats, conversion_by_answer
+from livelens.qa.records import AnswerRecord
+from livelens.reports.model import QaSection, Review
 from livelens.reports.review import build_review
 from livelens.settings import data_dir
 
@@ -64,6 +68,35 @@ def comment_minute_counts(
     return [count_words(token_lists, stopwords) for token_lists in by_minute]
 
 
+def stored_answers(store: ReviewSource, session_id: str) -> list[AnswerRecord]:
+    """The session's answer log (table ``qa_answers``, written by the API's live Q&A), if any."""
+    con = getattr(store, "con", None)
+    if con is None:
+        return []
+    (tables,) = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'qa_answers'"
+    ).fetchone()
+    return DuckDBAnswerLog(con, session_id).records() if tables else []
+
+
+def qa_section(records: list[AnswerRecord], events: pa.Table) -> QaSection | None:
+    """Answer rate, latency and askers' conversion (within 30 min of asking); None without a log."""
+    if not records:
+        return None
+    orders = events.filter(pc.equal(events["type"], "order.paid"))
+    bought = [
+        Purchase(viewer, product, ts_us // 1000)
+        for viewer, product, ts_us in zip(
+            orders["viewer_id"].to_pylist(),
+            orders["product_id"].to_pylist(),
+            orders["ts"].cast(pa.int64()).to_pylist(),
+            strict=True,
+        )
+        if viewer is not None and product is not None
+    ]
+    return QaSection(stats=answer_stats(records), conversion=conversion_by_answer(records, bought))
+
+
 def load_review(store: ReviewSource, session_id: str, *, generated_at: datetime) -> Review:
     """The review of ``session_id`` as stored in ``store``.
 
@@ -90,10 +123,12 @@ def load_review(store: ReviewSource, session_id: str, *, generated_at: datetime)
         tokens=lambda text: analyzer.segmenter.tokens(normalize(text)),
         stopwords=load_stopwords(data_dir() / "stopwords"),
     )
-    return build_review(
+    review = build_review(
         analysis,
         names,
         hot_words_per_window(counts, window=window, top=HOT_WORDS_TOP),
         hot_words_window_minutes=window,
         generated_at=generated_at,
     )
+    qa = qa_section(stored_answers(store, session_id), events)
+    return msgspec.structs.replace(review, qa=qa) if qa is not None else review

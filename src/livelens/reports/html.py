@@ -269,6 +269,52 @@ def _insights(review: Review) -> str:
     return "".join(parts)
 
 
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms"
+
+
+def _qa(review: Review) -> str:
+    """The live Q&A: what was answered, how fast, and askers' conversion with its caveat."""
+    assert review.qa is not None  # noqa: S101 - rendered only when the log exists
+    stats, conversion = review.qa.stats, review.qa.conversion
+    figures = [
+        (_both("提问", "questions"), f"{stats.questions:,}"),
+        (_both("已回答", "answered"), f"{stats.answered:,} ({_ratio(stats.answer_rate)})"),
+        (_both("其中人工回答", "by an operator"), f"{stats.answered_by_operator:,}"),
+        (_both("转人工", "escalated"), f"{stats.escalated:,}"),
+        (_both("合规拦截", "blocked"), f"{stats.blocked:,}"),
+        (_both("未发出", "not said"), f"{stats.waiting:,}"),
+        (_both("合并回答", "merged"), f"{stats.merged:,}"),
+        (
+            _both("回答延迟 p50 / p90 / p99", "latency p50 / p90 / p99"),
+            " / ".join(
+                _ms(v) for v in (stats.latency_p50_ms, stats.latency_p90_ms, stats.latency_p99_ms)
+            ),
+        ),
+    ]
+    groups = [
+        (_both("被回答的提问者", "askers answered"), conversion.answered),
+        (_both("未被回答的提问者", "askers not answered"), conversion.unanswered),
+    ]
+    rows = [(name, f"{g.viewers:,}", f"{g.converted:,}", _ratio(g.rate)) for name, g in groups]
+    head = [("分组", "group"), ("观众", "viewers"), ("下单", "bought"), ("转化率", "rate")]
+    difference = ""
+    if conversion.difference is not None and conversion.difference_ci95 is not None:
+        low, high = conversion.difference_ci95
+        difference = (
+            f'<p class="note">差值 difference {conversion.difference * 100:+.1f} pp '
+            f"(95% CI {low * 100:+.1f} – {high * 100:+.1f} pp), "
+            f"提问后 {conversion.within_ms // 60_000} 分钟内下单 (orders within "
+            f"{conversion.within_ms // 60_000} min of the first question)</p>"
+        )
+    return (
+        _table([("指标", "figure"), ("数值", "value")], figures, "qa")
+        + _table(head, rows, "qa-conversion")
+        + difference
+        + f'<p class="note caveat">{_e(conversion.caveat)}</p>'
+    )
+
+
 def _when(moment: datetime) -> str:
     return moment.isoformat(sep=" ", timespec="seconds")
 
@@ -291,6 +337,8 @@ def render_html(review: Review, *, extra_css: str = "") -> str:
         _section("热词", "Hot words", _hot_words(review), "hotwords"),
         _section("洞察与证据", "Insights and evidence", _insights(review), "insights"),
     ]
+    if review.qa is not None:
+        sections.insert(-1, _section("直播问答", "Live Q&A", _qa(review), "qa"))
     footer = (
         f"<footer><p>{_both('生成时间', 'generated at')} {_e(_when(review.generated_at))} · "
         f"livelens {_e(review.version)} · {_both('场次', 'session')} {_e(review.session_id)}</p>"

@@ -14,6 +14,7 @@ import msgspec
 
 from livelens import __version__
 from livelens.comments.hotwords import WindowHotWords
+from livelens.qa.attribution import AnswerStats, Conversion
 from livelens.reports.evidence import EvidenceRow
 
 Unit = Literal["count", "money", "ratio", "duration_s"]
@@ -101,6 +102,13 @@ class InsightEntry(msgspec.Struct, frozen=True, kw_only=True):
     confidence: float | None
 
 
+class QaSection(msgspec.Struct, frozen=True, kw_only=True):
+    """The live Q&A of the session, from the answer log in the store (livelens.qa)."""
+
+    stats: AnswerStats  # answer rate, escalations, latency from question to answer said
+    conversion: Conversion  # askers answered vs not: an association, with its caveat
+
+
 class Review(msgspec.Struct, frozen=True, kw_only=True):
     session_id: str
     room_id: str
@@ -123,3 +131,4 @@ class Review(msgspec.Struct, frozen=True, kw_only=True):
     unavailable: dict[str, str]
     generated_at: datetime
     version: str = __version__
+    qa: QaSection | None = None  # None: no answer log for the session in the store

@@ -81,8 +81,16 @@ OPERATIONS: Final = (
     ("GET", "/api/licences/violations"),
     ("POST", "/api/sessions/{session_id}/persona"),
     ("GET", "/api/sessions/{session_id}/royalties"),
+    ("PUT", "/api/qa/{session_id}/catalog"),
+    ("GET", "/api/qa/{session_id}"),
+    ("PUT", "/api/qa/{session_id}/control"),
+    ("POST", "/api/qa/{session_id}/questions"),
+    ("GET", "/api/qa/{session_id}/queue"),
+    ("POST", "/api/qa/{session_id}/actions"),
+    ("GET", "/api/qa/{session_id}/answers"),
 )
 STREAM: Final = ("GET", "/api/stream")
+QA_STREAM: Final = ("GET", "/api/qa/{session_id}/stream")
 IDS: Final = [" ".join(operation) for operation in OPERATIONS]
 NOW: Final = datetime.now(UTC)
 SESSION: Final = random_session_records(5, viewers=30, minutes=6)
@@ -123,6 +131,10 @@ REFERENCE: Final[dict[str, Any]] = {
             "kind": "face_swap",
         }
     ],
+}
+QA_CATALOG: Final[dict[str, Any]] = {
+    "products": [{**REFERENCE["products"][0], "aliases": ["马甲"], "stock": 30}],
+    "room": {"faq": [{"question": "几点下播？", "answer": "今晚十点下播。"}]},
 }
 ADMIN_CHECKS: Final = [
     not_a_server_error,
@@ -186,11 +198,21 @@ def _ndjson(_ctx: schemathesis.SerializationContext, value: Any) -> bytes:
 schemathesis.serializer("application/x-ndjson")(_ndjson)
 
 # Bodies beyond what a schema says: real documents, each with a field replaced.
-DOCUMENTS: Final[dict[tuple[str, str], Callable[[], st.SearchStrategy[Any]]]] = {
-    ("POST", "/api/events"): ingest_bodies,
-    ("PUT", "/api/reference"): lambda: with_one_field_replaced(REFERENCE),
-    ("PUT", "/api/licences"): lambda: with_one_field_replaced([licence("lic-mutant")]),
-    ("POST", "/api/sessions/{session_id}/persona"): lambda: st.just({"persona_id": "p-fuzz"}),
+# (Each takes the ids the store holds.)
+DOCUMENTS: Final[dict[tuple[str, str], Callable[[dict[str, str]], st.SearchStrategy[Any]]]] = {
+    ("POST", "/api/events"): lambda _ids: ingest_bodies(),
+    ("PUT", "/api/reference"): lambda _ids: with_one_field_replaced(REFERENCE),
+    ("PUT", "/api/licences"): lambda _ids: with_one_field_replaced([licence("lic-mutant")]),
+    ("POST", "/api/sessions/{session_id}/persona"): lambda _ids: st.just({"persona_id": "p-fuzz"}),
+    ("PUT", "/api/qa/{session_id}/catalog"): lambda _ids: with_one_field_replaced(QA_CATALOG),
+    ("POST", "/api/qa/{session_id}/questions"): lambda _ids: st.sampled_from(
+        [{"text": t} for t in ("马甲多少钱", "有S码吗", "几点下播", "能治病吗", "13812345678")]
+    ),
+    ("POST", "/api/qa/{session_id}/actions"): lambda ids: st.builds(
+        lambda action, text: {"answer_id": ids["answer_id"], "action": action, "text": text},
+        st.sampled_from(["reject", "answer", "approve", "undo"]),
+        st.sampled_from([None, "今晚十点下播", "最好的马甲"]),
+    ),
 }
 
 
@@ -231,9 +253,14 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
             ("POST", "/api/events", jsonl(SESSION)),
             ("PUT", "/api/reference", msgspec.json.encode(REFERENCE)),
             ("PUT", "/api/licences", msgspec.json.encode([licence("lic-fuzz"), licence("lic-2")])),
+            ("PUT", "/api/qa/session-1/catalog", msgspec.json.encode(QA_CATALOG)),
         ):
             seeded = client.request(method, path, content=body, headers=bearer(admin))
             assert seeded.status_code == 200, seeded.text
+        escalated = client.post(  # a human-queue item for the operator actions to reach
+            "/api/qa/session-1/questions", json={"text": "马甲能治病吗"}, headers=bearer(admin)
+        ).json()["record"]
+        assert escalated["status"] == "escalated"
     time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.01)
     described = app.openapi()
     as_admin = schemathesis.Config.from_dict(
@@ -266,6 +293,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
             "session_id": "session-1",
             "licence_id": "lic-2",
             "token_id": victim.info.token_id,
+            "answer_id": escalated["answer_id"],  # taken from the queue by the first success
         },
     )
     asgi.shutdown_lifespans()  # schemathesis keeps the app's lifespan running between calls
@@ -283,12 +311,13 @@ def cases(
         operation.as_strategy(GenerationMode.NEGATIVE),
     ]
     real = {p.name: real_ids[p.name] for p in operation.path_parameters}
+    real = {k: v for k, v in real.items() if k != "answer_id"}
     if real:
         strategies.append(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=real))
     documents = DOCUMENTS.get((method, path))
     if documents is not None:
         strategies.append(
-            documents().flatmap(
+            documents(real_ids).flatmap(
                 lambda body: operation.as_strategy(
                     GenerationMode.POSITIVE, path_parameters=real or None, body=body
                 )
@@ -319,7 +348,7 @@ def test_the_fuzzed_operations_are_every_documented_one(fuzzed: Fuzzed) -> None:
         for path, operations in described["paths"].items()
         for method in operations
     }
-    assert documented == {*OPERATIONS, STREAM}
+    assert documented == {*OPERATIONS, STREAM, QA_STREAM}
     # every failure a route can answer is documented, with the one error shape
     for (method, path), operation in (
         ((m.upper(), p), o) for p, ops in described["paths"].items() for m, o in ops.items()
@@ -389,10 +418,11 @@ def assert_unauthenticated(response: schemathesis.Response) -> None:
 )
 def test_the_stream_refuses_without_a_valid_token(fuzzed: Fuzzed, headers: dict[str, str]) -> None:
     client = TestClient(fuzzed.app)  # not entered: the refusal needs no lifespan
-    for params in ({}, {"session": "session-1"}, {"token": fuzzed.admin}):
-        response = client.get("/api/stream", params=params, headers=headers)
-        assert response.status_code == 401
-        assert response.json()["error"]["code"] == "unauthenticated"
+    for url in ("/api/stream", "/api/qa/session-1/stream", "/api/qa/nowhere/stream"):
+        for params in ({}, {"session": "session-1"}, {"token": fuzzed.admin}, {"after": "x"}):
+            response = client.get(url, params=params, headers=headers)
+            assert response.status_code == 401
+            assert response.json()["error"]["code"] == "unauthenticated"
 
 
 PATH_VALUES: Final = st.one_of(

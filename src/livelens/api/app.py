@@ -15,11 +15,14 @@ from typing import Final
 from fastapi import Depends, FastAPI
 
 from livelens import __version__
+from livelens.api.alert_routes import alert_routes
 from livelens.api.auth import authenticator, link_authenticator
 from livelens.api.errors import install_error_handlers
 from livelens.api.hub import LiveHub
 from livelens.api.licence_routes import licence_routes
 from livelens.api.overlay import overlay_routes
+from livelens.api.qa_routes import qa_routes, qa_sessions
+from livelens.api.recommendation_routes import recommendation_routes
 from livelens.api.routes import data_routes
 from livelens.api.screen import screen_routes
 from livelens.api.stream import Broadcaster, publishing
@@ -63,6 +66,12 @@ def create_app(
         data_routes(hub, tokens, broadcaster, authenticated, max_body_bytes), dependencies=[auth]
     )
     app.include_router(licence_routes(hub, authenticated, max_body_bytes), dependencies=[auth])
+    app.include_router(alert_routes(hub, authenticated), dependencies=[auth])
+    app.include_router(recommendation_routes(hub, authenticated), dependencies=[auth])
+    app.state.qa = qa_sessions(hub)
+    app.include_router(
+        qa_routes(hub, app.state.qa, authenticated, max_body_bytes), dependencies=[auth]
+    )
     app.include_router(screen_routes(tokens, authenticated))
     app.include_router(
         overlay_routes(hub.persona_on_air), dependencies=[Depends(link_authenticator(tokens))]

@@ -80,11 +80,14 @@ class LiveHub:
         self.insights: dict[str, dict[tuple[str, str], LiveInsight]] = {}
         self._detected: dict[str, tuple[int, datetime]] = {}  # session -> (minute, wall time)
         self._dirty: set[str] = set()
+        self._unsummarised: set[str] = set()  # sessions whose `sessions` row is behind the events
         store.bind_key(pseudonymiser.key_id)
         self.names = store.display_names()
         self.compliance = ComplianceGate(store, clock)
         self.audit = AuditLog(store)
         self._ingested_at: dict[str, datetime] = {}  # wall clock of each session's last batch
+        # called with each batch's new events, under the lock (the live Q&A follows comments)
+        self.listeners: list[Callable[[pa.Table], object]] = []
 
     # -- feeding ---------------------------------------------------------------------------------
 
@@ -104,7 +107,10 @@ class LiveHub:
                 batch, self.store, self.pseudonymiser, now=self.clock(), policy=self.policy
             )
             self._audit_host_changes(batch.source, result.new)
+            self._unsummarised.update(result.new["session_id"].unique().to_pylist())
             self._fold(result.new)
+            for listener in self.listeners:
+                listener(result.new)
         return result
 
     def record(self, actor: str, action: str, subject: str, details: dict[str, Any]) -> None:
@@ -128,6 +134,13 @@ class LiveHub:
             self.engine.finish()
             self.store.refresh_sessions(sorted(self.engine.sessions))
             self._dirty.update(self.engine.sessions)
+
+    def summarise_sessions(self) -> None:
+        """Bring the store's session table up to the events ingested so far; call under the lock
+        before anything that reads ``store.sessions()`` (alert history, recommendation replay)."""
+        if self._unsummarised:
+            self.store.refresh_sessions(sorted(self._unsummarised))
+            self._unsummarised.clear()
 
     def put_reference(self, data: ReferenceData) -> None:
         """Store a catalog and persona registry; the screen shows their names from now on."""

@@ -45,6 +45,8 @@ from livelens.governance.viewer_consent import (
 from livelens.information.compute import compute_session_metrics
 from livelens.information.metrics import SessionMetrics
 from livelens.ingest import ingest
+from livelens.qa.answer_store import DuckDBAnswerLog
+from livelens.qa.records import AnswerRecord, Question
 from livelens.settings import Settings, load_settings
 from livelens.sources.jsonl import JsonLinesFile
 from livelens.store.duckdb import DuckDBStore
@@ -361,7 +363,8 @@ def _audience_for_both(store: DuckDBStore, tmp_path: Path, pseudonyms: list[str]
 def populated(
     store: DuckDBStore, settings: Settings, put: Callable[..., None], tmp_path: Path
 ) -> tuple[DuckDBStore, dict[str, str], list[Path]]:
-    """Alice and Bob everywhere: events, a quarantined line, consent, audiences, a checkpoint."""
+    """Alice and Bob everywhere: events, a quarantined line, consent, audiences, a checkpoint,
+    one live Q&A answer that both asked for."""
     put(store, _session("s1", T0), extra=b'{"viewer_id": "1001", "type": oops\n')
     keyring = load_keyring(settings)
     who = {
@@ -372,6 +375,19 @@ def populated(
     engine = LiveEngine()
     engine.process(store.events())
     store.save_checkpoint("live", "pos-1", engine.encode(), NOW)
+    asked = [
+        Question(question_id=f"q{i}", text=text, ts_ms=i, viewer_id=who[name])
+        for i, (name, text) in enumerate([("alice", "有S码吗"), ("bob", "S码还有吗")])
+    ]
+    log = DuckDBAnswerLog(store.con, "s1")
+    log.write(
+        AnswerRecord(
+            answer_id="ans-1", ts_ms=0, questions=asked, status="answered", intent="size",
+            topic="size", product_id="sku-1", resolved_by="named", answer="S码有货",
+            facts={"sizes": "S,M"}, catalog_version=1,
+        )
+    )  # fmt: skip
+    log.flush()
     store.con.execute("CHECKPOINT")
     return store, who, audiences
 
@@ -389,8 +405,10 @@ def test_export_holds_all_of_a_viewer_and_nothing_of_others(
         "viewer_consent": 1,
         "audience_files": 1,
         "engine_checkpoints": 1,
+        "qa_questions": 1,
         "audit_log": 1,  # the consent change names her subject hash
     }
+    assert [(q["text"], q["answer"]) for q in export["qa_questions"]] == [("有S码吗", "S码有货")]
     assert len(export["events"]) == _viewer_events(store, who["alice"]) + 1  # + the refund
     assert {e["type"] for e in export["events"]} >= {"comment", "order.paid", "order.refunded"}
     assert export["quarantine"][0]["matched_by"] == "raw_id"
@@ -398,6 +416,7 @@ def test_export_holds_all_of_a_viewer_and_nothing_of_others(
     text = json.dumps(export, ensure_ascii=False)
     assert who["bob"] not in text
     assert "多少钱" not in text  # Bob's comment
+    assert "S码还有吗" not in text  # Bob's question
     assert ALICE not in json.dumps({k: v for k, v in export.items() if k != "quarantine"})
 
 
@@ -426,8 +445,12 @@ def test_delete_removes_a_viewer_everywhere_and_leaves_others(
         "viewer_consent": 1,
         "audience_files": 1,
         "engine_checkpoints": 1,
+        "qa_questions": 1,
     }
     assert receipt.verification.ok
+    remaining = DuckDBAnswerLog(store.con, "s1").records()
+    assert [q.viewer_id for q in remaining[0].questions] == [who["bob"]]
+    assert _count(store, "SELECT askers FROM qa_answers") == 1
     assert set(receipt.verification.remaining.values()) == {0}
     assert receipt.retained == {"audit_log": 1}
     assert export_subject(store, subject, now=NOW)["counts"]["events"] == 0

@@ -173,11 +173,11 @@ def test_the_log_keeps_the_catalog_version_and_redacted_questions_in_duckdb(
     assert records[0].questions[0].text == "我手机[手机号] 多少钱"
     assert [q.viewer_id for q in records[0].questions] == ["v1", "v2"]
     assert records[0].catalog_version == room.catalog.version
-    stored = store.con.execute(
-        "SELECT count(*), sum(askers), bool_and(questions::VARCHAR NOT LIKE '%13912345678%') "
-        "FROM qa_answers"
-    ).fetchone()
-    assert stored == (2, 3, True)
+    stored = store.con.execute("SELECT count(*), sum(askers) FROM qa_answers").fetchone()
+    assert stored == (2, 3)
+    texts = [t for (t,) in store.con.execute("SELECT text FROM qa_questions").fetchall()]
+    assert len(texts) == 3
+    assert not [t for t in texts if "13912345678" in t]
     assert log.get(records[1].answer_id) == records[1]
     reopened = DuckDBAnswerLog(store.con, room_id="room-1")
     assert reopened.records() == records

@@ -6,6 +6,9 @@ one JSON-ready dict. :func:`delete_subject` removes it:
 * events, quarantined records, the consent record and engine checkpoints are deleted (a pipeline
   whose checkpoint is deleted restarts from scratch); the sessions the events were in get their
   counts refreshed;
+* the viewer's questions in the live Q&A's answer log (``qa_questions``, texts already redacted)
+  are deleted and the answers they got recount their askers; the answers themselves stay (they
+  hold catalog facts, not the viewer);
 * audience export files are rewritten without the viewer's lines (recipients who already got a
   file must be asked to delete the viewer too; the receipt names the files);
 * audit entries stay: the log is append-only, and the receipt counts them as retained.
@@ -49,7 +52,9 @@ from livelens.store.duckdb import DuckDBStore
 
 EXPORT_FORMAT: Final = "livelens-subject-export-v1"
 RECEIPT_FORMAT: Final = "livelens-deletion-receipt-v1"
-PLACES: Final = ("events", "quarantine", "viewer_consent", "audience_files", "engine_checkpoints")
+PLACES: Final = (
+    "events", "quarantine", "viewer_consent", "audience_files", "engine_checkpoints", "qa_questions"
+)  # fmt: skip
 LOGICAL_ERASURE: Final = (
     "rows deleted and CHECKPOINT run: queries and the write-ahead log no longer hold them, but "
     "freed blocks of the database file may still hold the old bytes until it is compacted"
@@ -113,6 +118,16 @@ def export_subject(store: DuckDBStore, subject: Subject, *, now: datetime) -> di
             [found.checkpoints],
         ).fetchall()
     ]
+    questions: list[dict[str, Any]] = []
+    if found.qa_questions:
+        cursor = store.con.execute(
+            "SELECT q.question_id, q.ts_ms, q.text, q.room_id AS session_id, a.status, a.answer, "
+            "a.operator_answer FROM qa_questions q LEFT JOIN qa_answers a USING (answer_id) "
+            "WHERE q.viewer_id IN (SELECT unnest($ids)) ORDER BY q.ts_ms, q.question_id",
+            ids,
+        )
+        names = [d[0] for d in cursor.description]
+        questions = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     seqs = set(found.audit_seqs)
     audit = [entry for entry in AuditLog(store).entries() if entry.seq in seqs] if seqs else []
     counts = found.counts() | {"audit_log": len(found.audit_seqs)}
@@ -133,6 +148,7 @@ def export_subject(store: DuckDBStore, subject: Subject, *, now: datetime) -> di
             "consent": consent,
             "audience_exports": audiences,
             "engine_checkpoints": checkpoints,
+            "qa_questions": questions,
             "audit_log": audit,
             "notes": holding_notes(store, subject, found),
         }
@@ -229,6 +245,17 @@ def _delete_rows(store: DuckDBStore, subject: Subject, found: Holdings) -> dict[
                 [found.checkpoints],
             ).fetchall()[0][0]
         )
+    if found.qa_questions:
+        answered = con.execute(
+            "DELETE FROM qa_questions WHERE viewer_id IN (SELECT unnest($ids)) RETURNING answer_id",
+            ids,
+        ).fetchall()
+        deleted["qa_questions"] = len(answered)
+        con.execute(
+            "UPDATE qa_answers SET askers = (SELECT count(*) FROM qa_questions q "
+            "WHERE q.answer_id = qa_answers.answer_id) WHERE answer_id IN (SELECT unnest(?))",
+            [sorted({answer_id for (answer_id,) in answered})],
+        ).fetchall()
     return deleted
 
 

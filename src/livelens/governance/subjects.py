@@ -123,6 +123,7 @@ class Holdings:
     unreadable_files: list[str] = field(default_factory=list)
     checkpoints: list[str] = field(default_factory=list)
     audit_seqs: list[int] = field(default_factory=list)
+    qa_questions: int = 0  # questions in the live Q&A's answer log (livelens.qa.answer_store)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -131,6 +132,7 @@ class Holdings:
             "viewer_consent": self.consent,
             "audience_files": sum(hit.members for hit in self.audiences),
             "engine_checkpoints": len(self.checkpoints),
+            "qa_questions": self.qa_questions,
         }
 
 
@@ -230,6 +232,12 @@ def find_holdings(store: DuckDBStore, subject: Subject) -> Holdings:
                 found.unreadable_files.append(f"export {export_id}: {destination}")
             elif members:
                 found.audiences.append(AudienceHit(int(export_id), str(destination), members))
+    if "qa_questions" in tables:
+        found.qa_questions = int(
+            store.con.execute(
+                "SELECT count(*) FROM qa_questions WHERE viewer_id IN (SELECT unnest($ids))", ids
+            ).fetchall()[0][0]
+        )
     needles = [p.encode() for p in subject.pseudonyms]
     for name, state in store.con.execute("SELECT name, state FROM engine_checkpoints").fetchall():
         if any(needle in bytes(state) for needle in needles):

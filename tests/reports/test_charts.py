@@ -7,8 +7,10 @@ import re
 import time
 import warnings
 
+import msgspec
+
 from livelens.reports import Review
-from livelens.reports.charts import concerns_svg, timeline_svg
+from livelens.reports.charts import ALERT_COLOUR, concerns_svg, timeline_svg
 from livelens.reports.model import Curves, Span
 
 
@@ -64,3 +66,19 @@ def test_a_four_hour_session_stays_small_and_fast() -> None:
     elapsed = time.perf_counter() - started
     assert len(svg) < 600_000, f"{len(svg):,} bytes"
     assert elapsed < 10, f"{elapsed:.1f} s"
+
+
+def test_alerts_are_bars_on_the_panel_of_their_metric() -> None:
+    curves = _four_hour_curves()
+    alerts = [
+        Span(start_minute=30, end_minute=40, key="online", label="online above"),
+        Span(start_minute=100, end_minute=130, key="conversion", label="conversion below"),
+        Span(start_minute=150, end_minute=155, key="gmv", label="gmv below"),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the legend's Chinese has every glyph
+        marked = timeline_svg(msgspec.structs.replace(curves, alerts=alerts), "CNY")
+    assert ALERT_COLOUR not in timeline_svg(curves, "CNY")
+    assert marked.count(f"fill: {ALERT_COLOUR}") == len(alerts)
+    no_shop = msgspec.structs.replace(curves, gmv_minor=None, orders=None, alerts=alerts)
+    assert timeline_svg(no_shop, "CNY").count(f"fill: {ALERT_COLOUR}") == 1  # online only

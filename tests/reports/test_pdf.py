@@ -40,7 +40,8 @@ def test_text_holds_the_chinese_headings_and_the_insights(
     text: str, stored_session: StoredSession
 ) -> None:
     flat = re.sub(r"\s+", "", text)  # pdftotext breaks lines where the layout does
-    for heading in ("直播复盘报告", "核心指标", "转化漏斗", "评论关注点", "洞察与证据"):
+    headings = ("直播复盘报告", "核心指标", "转化漏斗", "评论关注点", "洞察与证据")
+    for heading in (*headings, "异常告警", "价格与弹性", "需求预测", "建议与结果"):
         assert heading in flat
     for insight in stored_session.analysis.insights:
         assert re.sub(r"\s+", "", insight.text_zh) in flat

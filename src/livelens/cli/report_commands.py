@@ -28,8 +28,11 @@ from livelens.store.duckdb import DuckDBStore
 )
 def report_command(db: Path, session_id: str, out: Path) -> None:
     """Write the post-live review of one stored session: headline metrics, per-minute curves
-    with persona turns and promos, the funnel, products, personas, comment concerns, hot words,
-    and every insight with its evidence. Chinese first, English beside it."""
+    with persona turns, promos and anomaly alerts, the funnel, products, personas, comment
+    concerns, hot words, every insight with its evidence, the live Q&A, anomaly alerts against the
+    room's earlier sessions, pricing (discount response and guardrailed suggestions), how the
+    in-live nowcasts did, and the playbooks' recommendations with their fates and measured
+    outcomes (建议与结果). Chinese first, English beside it."""
     # Imported here: matplotlib and weasyprint are only needed when a report is written.
     from livelens.reports import report_format, write_report
 

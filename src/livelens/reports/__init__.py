@@ -1,7 +1,9 @@
 """Reports: the post-live review (复盘) of a stored session, as HTML or PDF.
 
 ``build_review`` (pure) turns an analysis into a :class:`Review`; ``load_review`` reads it from a
-store; ``render_html`` / ``render_pdf`` render it; ``write_report`` does all of it to a file.
+store, with the decision sections (alerts, pricing, nowcasts, recommendations:
+:mod:`livelens.reports.decisions`); ``render_html`` / ``render_pdf`` render it; ``write_report``
+does all of it to a file.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ STYLE: Final[dict[RcKeyType, Any]] = {
 }
 PERSONA_COLOURS: Final = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948")
 PROMO_COLOUR: Final = "#e15759"
+ALERT_COLOUR: Final = "#ff7f0e"
 LINE_COLOUR: Final = "#2f4b7c"
 _NO_METADATA: Final[dict[str, Any]] = {"Date": None, "Creator": None, "Format": None, "Type": None}
 _PROLOGUE: Final = re.compile(r"^.*?(?=<svg)", re.DOTALL)
@@ -91,6 +92,14 @@ def _persona_strip(axes: Axes, personas: Sequence[Span], minutes: int) -> None:
         axes.spines[side].set_visible(False)
 
 
+def _alert_bars(axes: Axes, alerts: Sequence[Span]) -> None:
+    """Each alert episode of the panel's metric as a bar along the top of the panel."""
+    for alert in alerts:
+        axes.axvspan(
+            alert.start_minute, alert.end_minute, ymin=0.9, ymax=1.0, color=ALERT_COLOUR, lw=0
+        )
+
+
 def _promo_labels(axes: Axes, promos: Sequence[Span]) -> None:
     for promo in promos:
         axes.annotate(
@@ -111,19 +120,23 @@ def _minor_digits(currency: str | None) -> int:
 
 
 def timeline_svg(curves: Curves, currency: str | None) -> str:
-    """Per-minute online viewers, comments, GMV and orders, with persona turns and promo spans."""
-    panels: list[tuple[str, Sequence[float | None]]] = [
+    """Per-minute online viewers, comments, GMV and orders, with persona turns and promo spans;
+    anomaly alerts as bars along the top of their panel (conversion alerts on the orders)."""
+    panels: list[tuple[str, Sequence[float | None], tuple[str, ...]]] = [
         (
             "在线人数\nonline" + (" (平台)" if curves.online_basis == "platform" else ""),
             curves.online,
+            ("online",),
         ),
-        ("评论/分\ncomments/min", curves.comments),
+        ("评论/分\ncomments/min", curves.comments, ()),
     ]
     if curves.gmv_minor is not None and curves.orders is not None:
         scale = 10 ** _minor_digits(currency)
         unit = f" ({currency})" if currency else ""
-        panels.append((f"成交额/分\nGMV/min{unit}", [v / scale for v in curves.gmv_minor]))
-        panels.append(("订单/分\norders/min", curves.orders))
+        panels.append(
+            (f"成交额/分\nGMV/min{unit}", [v / scale for v in curves.gmv_minor], ("gmv",))
+        )
+        panels.append(("订单/分\norders/min", curves.orders, ("conversion",)))
     strip = bool(curves.personas)
     with matplotlib.rc_context(STYLE):
         ratios = ([0.35] if strip else []) + [1.0] * len(panels)
@@ -137,8 +150,11 @@ def timeline_svg(curves: Curves, currency: str | None) -> str:
             axes_list[0].tick_params(labelbottom=False, bottom=False)
         chart_axes = axes_list[1:] if strip else axes_list
         edges = list(range(curves.minutes + 1))
-        for index, (axes, (label, values)) in enumerate(zip(chart_axes, panels, strict=True)):
+        for index, (axes, (label, values, metrics)) in enumerate(
+            zip(chart_axes, panels, strict=True)
+        ):
             _shade(axes, curves)
+            _alert_bars(axes, [a for a in curves.alerts if a.key in metrics])
             numbers = [float("nan") if v is None else float(v) for v in values]
             if index == 0:
                 axes.plot([m + 0.5 for m in range(curves.minutes)], numbers, color=LINE_COLOUR)
@@ -152,6 +168,11 @@ def timeline_svg(curves: Curves, currency: str | None) -> str:
         _promo_labels(chart_axes[0], curves.promos)
         chart_axes[-1].set_xlim(0, max(curves.minutes, 1))
         shaded = "  (阴影 = 限时优惠 shaded = promo)" if curves.promos else ""
+        if curves.alerts:
+            shaded += (
+                "\n顶部橙条 = 异常告警（订单栏上为转化率告警） "
+                "orange bar on top = anomaly alert (on the orders: conversion)"
+            )
         chart_axes[-1].set_xlabel(f"开播后分钟 minutes from start{shaded}")
         return _svg(figure, "timeline")
 

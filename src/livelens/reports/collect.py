@@ -1,4 +1,5 @@
-"""Gathering a review: read one stored session, analyse it, count its hot words.
+"""Gathering a review: read one stored session, analyse it, count its hot words, and read the
+decision sections (alerts, pricing, nowcasts, recommendations: :mod:`livelens.reports.decisions`).
 
 This is the I/O half of the report; :func:`livelens.reports.review.build_review` is the pure half.
 """
@@ -18,13 +19,18 @@ from livelens.comments.analyze import CommentAnalyzer
 from livelens.comments.hotwords import count_words, hot_words_per_window, load_stopwords
 from livelens.comments.normalize import normalize
 from livelens.errors import InvalidInput
-from livelens.information.analysis import analyze_session
+from livelens.information.analysis import Analysis, analyze_session
 from livelens.qa.answer_store import DuckDBAnswerLog
 from livelens.qa.attribution import Purchase, answer_stats, conversion_by_answer
 from livelens.qa.records import AnswerRecord
-from livelens.reports.model import QaSection, Review
+from livelens.reports.decisions.alerts import AlertsSection, read_alerts
+from livelens.reports.decisions.nowcasts import nowcast_section
+from livelens.reports.decisions.pricing import read_pricing
+from livelens.reports.decisions.recommendations import read_recommendations
+from livelens.reports.model import QaSection, Review, Span
 from livelens.reports.review import build_review
 from livelens.settings import data_dir
+from livelens.store.duckdb import DuckDBStore
 
 MINUTE_US: Final = 60_000_000
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -97,6 +103,41 @@ def qa_section(records: list[AnswerRecord], events: pa.Table) -> QaSection | Non
     return QaSection(stats=answer_stats(records), conversion=conversion_by_answer(records, bought))
 
 
+def alert_marks(alerts: AlertsSection) -> list[Span]:
+    """Each alert episode as a span of the curves, keyed by its metric."""
+    return [
+        Span(
+            start_minute=row.alert.opened_minute,
+            end_minute=row.alert.last_minute + 1,
+            key=row.alert.metric,
+            label=f"{row.alert.metric} {row.alert.direction}",
+            detail=row.message_zh,
+        )
+        for row in alerts.rows
+    ]
+
+
+def with_decisions(
+    review: Review, store: ReviewSource, analysis: Analysis, events: pa.Table
+) -> Review:
+    """``review`` with its decision sections, where ``store`` is a DuckDB store (the alerts, the
+    ledger and the catalog live there); unchanged otherwise. ``analysis`` and ``events`` are the
+    session's, already read."""
+    if not isinstance(store, DuckDBStore):
+        return review
+    session_id, names = review.session_id, store.display_names()
+    alerts = read_alerts(store, session_id, analysis.metrics)
+    products = [p.product_id for p in review.products or []]
+    return msgspec.structs.replace(
+        review,
+        curves=msgspec.structs.replace(review.curves, alerts=alert_marks(alerts)),
+        alerts=alerts,
+        pricing=read_pricing(store, session_id, products, events),
+        nowcasts=nowcast_section(analysis.metrics, names),
+        recommendations=read_recommendations(store, session_id),
+    )
+
+
 def load_review(store: ReviewSource, session_id: str, *, generated_at: datetime) -> Review:
     """The review of ``session_id`` as stored in ``store``.
 
@@ -131,4 +172,6 @@ def load_review(store: ReviewSource, session_id: str, *, generated_at: datetime)
         generated_at=generated_at,
     )
     qa = qa_section(stored_answers(store, session_id), events)
-    return msgspec.structs.replace(review, qa=qa) if qa is not None else review
+    if qa is not None:
+        review = msgspec.structs.replace(review, qa=qa)
+    return with_decisions(review, store, analysis, events)

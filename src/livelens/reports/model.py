@@ -1,7 +1,8 @@
 """The shape of a post-live review (复盘): the data every report format renders.
 
-Built by :func:`livelens.reports.review.build_review`; rendered by :mod:`livelens.reports.html`
-(and through it :mod:`livelens.reports.pdf`). Money is integer minor units of ``currency``;
+Built by :func:`livelens.reports.review.build_review` (the decision sections are added by
+:func:`livelens.reports.collect.load_review`); rendered by :mod:`livelens.reports.html` (and
+through it :mod:`livelens.reports.pdf`). Money is integer minor units of ``currency``;
 minutes count from the session start, end exclusive; a ``None`` value has its reason in ``note``.
 """
 
@@ -15,6 +16,10 @@ import msgspec
 from livelens import __version__
 from livelens.comments.hotwords import WindowHotWords
 from livelens.qa.attribution import AnswerStats, Conversion
+from livelens.reports.decisions.alerts import AlertsSection
+from livelens.reports.decisions.nowcasts import NowcastSection
+from livelens.reports.decisions.pricing import PricingSection
+from livelens.reports.decisions.recommendations import RecommendationsSection
 from livelens.reports.evidence import EvidenceRow
 
 Unit = Literal["count", "money", "ratio", "duration_s"]
@@ -48,6 +53,7 @@ class Curves(msgspec.Struct, frozen=True, kw_only=True):
     orders: list[int] | None
     personas: list[Span]
     promos: list[Span]
+    alerts: list[Span] = []  # anomaly alert episodes; key: the metric (online, gmv, conversion)
 
 
 class FunnelStep(msgspec.Struct, frozen=True, kw_only=True):
@@ -132,3 +138,9 @@ class Review(msgspec.Struct, frozen=True, kw_only=True):
     generated_at: datetime
     version: str = __version__
     qa: QaSection | None = None  # None: no answer log for the session in the store
+    # The decision sections (livelens.reports.decisions); None: not read (build_review alone, or
+    # a store that is not a DuckDB store). Each says itself when its data cannot support it.
+    alerts: AlertsSection | None = None
+    pricing: PricingSection | None = None
+    nowcasts: NowcastSection | None = None
+    recommendations: RecommendationsSection | None = None

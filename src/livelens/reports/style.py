@@ -39,6 +39,8 @@ thead th { background: #f2f4f7; }
 td:not(:first-child) { font-variant-numeric: tabular-nums; }
 .funnel .bar { background: var(--accent); height: 12px; min-width: 1px; }
 .missing { color: var(--warn); }
+p.baseline { color: var(--warn); }
+td small { color: var(--muted); }
 .hotwords small { color: var(--muted); margin-left: 1px; }
 .insight { border-left: 4px solid var(--accent); padding: 4px 12px; margin: 12px 0;
            background: #fafbfc; }

@@ -1,10 +1,11 @@
 """The concern/intent taxonomy and question detection, measured on a labelled evaluation set.
 
-Two files hold 1379 live-commerce comments as viewers type them (slang, typos, emoji,
+Three files hold 1817 live-commerce comments as viewers type them (slang, typos, emoji,
 Traditional characters, pinyin, multi-concern comments and hard negatives), one JSON object per
 line: ``text``, ``labels``, ``is_question``, ``round``. ``intent_eval.jsonl`` holds rounds A–E
 (943); ``intent_blind_eval.jsonl`` holds round F (436; its author's notes and counts are in
-``intent_blind_eval.md``). 36 short comments of round F ("链接", "已拍", "有S码吗" …) were also
+``intent_blind_eval.md``); ``intent_blind_eval_g.jsonl`` holds round G (438; notes in
+``intent_blind_eval_g.md``). 36 short comments of round F ("链接", "已拍", "有S码吗" …) were also
 written, independently, in earlier rounds; both copies are kept.
 
 How labels were decided (one written rule per label; a comment takes every label that applies):
@@ -67,12 +68,21 @@ generalisation; no entry of either file was copied into the lexicon as a phrase.
 round is the only way to measure generalisation again.
 
 Round G (``intent_blind_eval_g.jsonl``, 438 comments; its author's notes in
-``intent_blind_eval_g.md``) is that new round: written by a third engineer from the rules above
-alone, without seeing the classifier, its lexicon, this module or any earlier round, and scored
-once against the lexicon tuned on A–F: macro-F1 0.816, question accuracy 0.973 (weakest: other
-0.33, quality 0.66 — recall 0.51, complaint 0.75 — recall 0.64, how_to_buy 0.83). It is NOT used
-for tuning: :func:`test_blind_round_g` keeps it as the out-of-sample guard, asserting only that
-the lexicon does not fall below its first blind score.
+``intent_blind_eval_g.md``) was written by a third engineer from the rules above alone, without
+seeing the classifier, its lexicon, this module or any earlier round, and scored once against
+the lexicon tuned on A–F: macro-F1 0.816, question accuracy 0.973 (weakest: other 0.33, quality
+0.66 — recall 0.51, complaint 0.75 — recall 0.64, how_to_buy 0.83). Round G was then used for
+tuning like the others (2026-11-29): general cues for how viewers phrase quality problems and
+complaints (regret, defects found, tastes and smells to excess, early failures), which kind the
+goods are ("是X还是Y", a fallback), ordering failures and link abbreviations, plus a batch of
+live-commerce vocabulary written from the domain rather than from any round. Its score below is
+therefore in-sample too. Where rounds disagree (round G reads goods unlike the listing as
+quality + complaint and claiming a coupon as how_to_buy; earlier rounds read them as complaint
+and discount only) the majority reading was kept. A learned component (char 1–3-gram logistic
+regression per label, leave-one-round-out over A–G) was tried and not shipped: alone it scored
+macro-F1 0.77 on the held-out rounds (A–G mean), below the lexicon's blind scores, and added to
+the lexicon it gained at most 0.02 on round G (the only round that lexicon had not seen) while
+costing precision. The next blind round is the only measure of generalisation.
 """
 
 from __future__ import annotations
@@ -95,11 +105,19 @@ from livelens.sources.simulation.comments import CONCERNS, build_comment_bank
 EVAL_PATHS = (
     Path(__file__).with_name("intent_eval.jsonl"),  # rounds A–E
     Path(__file__).with_name("intent_blind_eval.jsonl"),  # round F, written blind
+    Path(__file__).with_name("intent_blind_eval_g.jsonl"),  # round G, written blind
 )
 MIN_MACRO_F1 = 0.85
-BLIND_G = Path(__file__).with_name("intent_blind_eval_g.jsonl")  # scored once; never tuned on
-BLIND_G_FIRST = (0.816, 0.973)  # its first, blind macro-F1 and question accuracy
-MIN_QUESTION_ACCURACY = 0.9
+# Measured 2026-11-29 after tuning on round G (in-sample): all rounds 0.968, question 0.990;
+# per round A .989 B .981 C .976 D .985 E .992 F .971 G .928. The guards sit just below.
+MIN_ALL_ROUNDS_MACRO_F1 = 0.96
+MIN_ROUND_G_MACRO_F1 = 0.92
+MIN_QUESTION_ACCURACY = 0.98
+# Round H: written blind on 2026-11-29 and never used for tuning; scored once after the tuning on
+# A–G: macro-F1 0.839, question accuracy 0.967. A guard against regressions, kept out of tuning.
+BLIND_ROUND_H = Path(__file__).with_name("intent_blind_eval_h.jsonl")
+MIN_ROUND_H_MACRO_F1 = 0.83
+MIN_ROUND_H_QUESTION_ACCURACY = 0.96
 
 
 class EvalRow(TypedDict):
@@ -166,11 +184,11 @@ def test_intent_labels_are_the_public_contract() -> None:
 
 
 def test_eval_set_is_well_formed(eval_rows: list[EvalRow]) -> None:
-    assert len(eval_rows) >= 1300
+    assert len(eval_rows) >= 1800
     for path in EVAL_PATHS:
         texts = [row["text"] for row in _read(path)]
         assert len(set(texts)) == len(texts), f"duplicate comments in {path.name}"
-    assert {row["round"] for row in eval_rows} == set("ABCDEF")
+    assert {row["round"] for row in eval_rows} == set("ABCDEFG")
     counts = Counter(label for row in eval_rows for label in row["labels"])
     assert set(counts) == set(INTENT_LABELS)
     assert min(counts.values()) >= 20, counts
@@ -197,9 +215,21 @@ def test_intents_and_questions_on_the_eval_set(
             f"round {round_name}: n={len(rows)} macro-F1 {round_macro:.3f} q {round_questions:.3f}"
         )
         assert round_macro >= MIN_MACRO_F1, round_name
-    assert macro >= MIN_MACRO_F1
+        if round_name == "G":
+            assert round_macro >= MIN_ROUND_G_MACRO_F1
+    assert macro >= MIN_ALL_ROUNDS_MACRO_F1
     assert question_accuracy >= MIN_QUESTION_ACCURACY
     assert all(f1 >= 0.8 for _, _, f1, _ in per_label.values()), per_label
+
+
+def test_blind_round_h(segmenter: Segmenter) -> None:
+    rows = _read(BLIND_ROUND_H)
+    assert len(rows) >= 300
+    assert {row["round"] for row in rows} == {"H"}
+    _, macro, question_accuracy = _scores(rows, segmenter)
+    print(f"\nround H (blind): n={len(rows)} macro-F1 {macro:.3f} q {question_accuracy:.3f}")
+    assert macro >= MIN_ROUND_H_MACRO_F1
+    assert question_accuracy >= MIN_ROUND_H_QUESTION_ACCURACY
 
 
 def test_simulator_concerns_are_recognised(segmenter: Segmenter) -> None:
@@ -242,6 +272,16 @@ def test_simulator_concerns_are_recognised(segmenter: Segmenter) -> None:
         ("兰蔻和雪花秀选哪个", {"comparison"}, {"how_to_buy"}),  # two named options
         ("干皮选哪个", {"how_to_buy", "quality"}, {"comparison"}),  # which item to pick
         ("收到杯子碎了", {"after_sales", "complaint"}, set()),  # a damaged delivery
+        ("穿了三次就起球", {"quality", "complaint"}, set()),  # an early failure
+        ("会不会起静电", {"quality"}, {"complaint"}),  # a defect asked about, not found
+        ("榴莲味道好冲", {"quality", "complaint"}, {"praise"}),  # 冲 here is no "冲!" (buy)
+        ("冲锋衣防风吗", {"quality"}, {"praise"}),
+        ("和图片完全两样", {"complaint"}, {"comparison"}),  # the listing is no other product
+        ("这杯子是玻璃的吗", {"quality"}, set()),  # which kind the goods are (a fallback)
+        ("你是新来的还是老粉", {"interaction"}, {"quality"}),  # ... but not a person
+        ("白买了 一次没用", {"complaint"}, {"praise"}),  # regret, not a purchase
+        ("下单失败了", {"how_to_buy", "complaint"}, set()),
+        ("7号", {"how_to_buy"}, {"size"}),  # a link number alone
     ],
 )
 def test_negation_and_context_rules(
@@ -311,16 +351,3 @@ def test_pattern_start_characters_are_complete(eval_rows: list[EvalRow]) -> None
             for position in range(len(text)):
                 if compiled.match(text, position):
                     assert text[position] in starts, (pattern, text, position)
-
-
-def test_blind_round_g(segmenter: Segmenter) -> None:
-    """The out-of-sample guard: round G, never used for tuning, stays at its first blind score."""
-    rows = _read(BLIND_G)
-    assert len(rows) >= 300
-    assert {row["round"] for row in rows} == {"G"}
-    per_label, macro, question_accuracy = _scores(rows, segmenter)
-    for label, (precision, recall, f1, support) in per_label.items():
-        print(f"{label:<13} {precision:5.2f} {recall:5.2f} {f1:5.2f} {support:4d}")
-    print(f"round G (blind): macro-F1 {macro:.3f}  question accuracy {question_accuracy:.3f}")
-    assert macro >= BLIND_G_FIRST[0] - 0.005
-    assert question_accuracy >= BLIND_G_FIRST[1] - 0.005

@@ -1,7 +1,9 @@
 """What a comment is about: the live-commerce concern/intent taxonomy, and whether it asks.
 
 The model is a weighted lexicon (:mod:`livelens.comments.lexicon`), not a trained classifier:
-there is no labelled live-comment corpus to train one on, an operator can read why a comment got
+the labelled rounds in ``tests/comments`` (1,817 comments) are too few to train one that
+generalises (a character n-gram logistic regression scored macro-F1 0.77 on held-out rounds,
+below the lexicon's blind scores; see docs/comments.md), an operator can read why a comment got
 a label and fix a miss by adding a phrase, and it runs in a few microseconds per comment, which
 the biggest rooms need. The phrases are compiled into one regular expression shaped as a
 character trie, so a comment is scanned once; matches are taken longest first without overlap,
@@ -10,9 +12,10 @@ the characters they can start with. Whole tokens are looked up in a dict.
 
 A label's confidence is ``1 / (1 + exp(-SLOPE * (sum_of_weights - 2)))``: one clear cue (3)
 gives ~0.8, two give ~0.99, a hint alone (1) ~0.2. Every label at or above :data:`THRESHOLD` is
-returned; "other" when none is. An ad (any spam signal of :mod:`livelens.comments.spam`, or
-the lexicon's spam cues reaching the threshold) is labelled spam only: what it mentions is
-bait, not a viewer's concern.
+returned; when none is, the lexicon's fallback cues and patterns are tried ("多少" asks the price,
+"是X还是Y" the kind of goods), and "other" is returned when they find nothing either. An ad
+(any spam signal of :mod:`livelens.comments.spam`, or the lexicon's spam cues reaching the
+threshold) is labelled spam only: what it mentions is bait, not a viewer's concern.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from livelens.comments.lexicon import (
     BARE_QUESTIONS,
     ENOUGH,
     FALLBACK_CUES,
+    FALLBACK_PATTERNS,
     HOST_MENTION_WEIGHT,
     INTENT_LABELS,
     NOT_QUESTION,
@@ -70,8 +74,17 @@ def _trie_pattern(words: Iterable[str]) -> str:
             node = node.setdefault(char, {})
         node[""] = {}
 
+    def size(node: _Trie) -> int:
+        return 1 + sum(size(child) for child in node.values())
+
     def emit(node: _Trie) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        # re tries the branches in order, so the busiest come first: the characters that begin
+        # the most phrases (不, 好, 太, 没, 有 …) are also the most common in comments.
+        children = sorted(
+            ((char, child) for char, child in node.items() if char),
+            key=lambda item: (-size(item[1]), item[0]),
+        )
+        branches = [re.escape(char) + emit(child) for char, child in children]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -127,6 +140,9 @@ def _pattern_dispatch() -> dict[str, tuple[re.Pattern[str], dict[int, Weights]]]
     return {char: compiled[tuple(indices)] for char, indices in by_char.items()}
 
 
+_FALLBACK_PATTERNS: Final = tuple(
+    (re.compile(pattern), tuple(weights.items())) for pattern, weights in FALLBACK_PATTERNS
+)
 _PATTERNS_AT: Final = _pattern_dispatch()
 _PATTERN_STARTS: Final = re.compile("[" + re.escape("".join(sorted(_PATTERNS_AT))) + "]")
 _ORDER: Final = {label: index for index, label in enumerate(INTENT_LABELS)}
@@ -197,6 +213,11 @@ def classify(normalized_text: str, tokens: list[str]) -> dict[str, float]:
     if social and not any(sums.get(label, 0.0) >= ENOUGH for label in _CONTENT):
         sums["interaction"] = sums.get("interaction", 0.0) + social
     passing = _passing(sums)
+    if not passing:
+        for regex, weights in _FALLBACK_PATTERNS:
+            if regex.search(normalized_text):
+                for label, weight in weights:
+                    fallback[label] = fallback.get(label, 0.0) + weight
     if not passing and fallback:
         sums, passing = fallback, _passing(fallback)
     if not passing:

@@ -27,7 +27,8 @@ How phrases interact (the negation and context rules):
 * Token cues match whole tokens only: Latin size letters, reply digits, single characters that
   are cues alone but not inside other words.
 * Fallback cues count only when no label reached the threshold: a bare "多少" in a sales room
-  asks the price, but "腰围多少" asks a size.
+  asks the price, but "腰围多少" asks a size. Fallback patterns likewise: "是X还是Y", "是X的吗"
+  asks which kind the goods are (quality) only when nothing else is asked.
 """
 
 from __future__ import annotations
@@ -56,6 +57,16 @@ STRONG: Final = 3.0
 CLEAR: Final = 2.5
 ENOUGH: Final = 2.0
 HINT: Final = 1.0
+
+_TOO_STRONG: Final = " ".join(
+    [f"{degree}{taste}" for degree in ("好", "超", "巨", "特别") for taste in "咸酸苦腻柴"]
+    + [
+        f"{what}{degree}{much}"
+        for what in ("味道", "粉尘", "噪音", "异味", "气味", "香味")
+        for degree in ("", "好", "很", "太", "特别", "有点", "超", "巨")
+        for much in "大重冲浓"
+    ]
+)
 
 # (label, weight, space-separated phrases). A phrase listed under several labels cues them all.
 PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
@@ -273,7 +284,12 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     ("complaint", STRONG, "少了一件 少发 漏发 发错 不到账"),
     # a condition, not a complaint: "不满意可以退吗"
     ("after_sales", STRONG, "不满意可以 不满意能 不满意包 不喜欢可以 不喜欢能 不合适可以 不合适能"),
-    ("after_sales", STRONG, "不合适包"),
+    (
+        "after_sales",
+        STRONG,
+        "不合适包 质量不好能 质量不好可以 质量有问题能 质量有问题可以 质量不好包",
+    ),
+    ("quality", STRONG, "质量不好能 质量不好可以 质量有问题能 质量有问题可以 质量不好包"),
     ("complaint", ENOUGH, "破损"),
     # comparison — against another product, variant, brand, shop or channel
     ("comparison", STRONG, "区别 对比 哪个好 哪个更 哪款 有什么不一样 有啥不同 不同 一样吗"),
@@ -376,6 +392,120 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     # spam: ads that point outside the room, beyond the signals of livelens.comments.spam
     ("spam", STRONG, "橱窗 我头像 我主页 零花钱 日入 月入 打字员 招聘 手机就能 在家就能 代拍"),
     ("spam", STRONG, "赚钱群 加line 加tg 飞机号 副业 手工活 宝妈兼职 免费领取"),
+    # How viewers phrase quality problems and complaints without the words above: regret and
+    # waste (白买了, 买了个寂寞), the goods unlike the listing (和描述不符, 跟图片差距), defects of
+    # food, clothes, cosmetics and gadgets, and stream complaints (看不清, 话太多, 不回答).
+    ("complaint", STRONG, "白买 买了个寂寞 白花钱 浪费钱 交智商税 割韭菜 再也不买 再也不来 一生黑"),
+    ("complaint", STRONG, "避雷 不推荐 给差评 不会再买 不值这个价 不值这价 上当了 凑数 无语"),
+    ("complaint", STRONG, "坑人 坑爹 醉了 拉黑 取关 被骗 骗人 忽悠 套路 不回答 不理 没人回"),
+    ("complaint", STRONG, "话太多 话好多 废话多 太啰嗦 看不清 太暗 太远 没精神 状态不好 不专业"),
+    ("interaction", STRONG, "话太多 话好多 废话多 看不清 拉近 镜头 没精神 状态不好"),
+    ("quality", STRONG, "做工粗糙 做工差 做工不好 质量差 质量不好 质量太差 质量不行 假货感 塑料感"),
+    (
+        "complaint",
+        STRONG,
+        "做工粗糙 做工差 做工不好 质量差 质量不好 质量太差 质量不行 假货感 塑料感",
+    ),
+    ("complaint", ENOUGH, "不符 跟图片 和图片 跟图 和图 差距"),
+    ("quality", STRONG, "空壳 干瘪 不饱满 碎渣 缺斤少两 分量不足 分量少 短斤 缺斤 不新鲜 没熟"),
+    ("quality", STRONG, "透肉 透光 走光 静电 扎人 版型 线头 走线 起皱 容易皱 软糯 厚实 厚度 加绒"),
+    # asked, not found: "会不会油腻", "起不起皱"
+    ("quality", STRONG, "起不起皱 会不会油腻 油不油腻 会不会起皱 会不会扎 会不会起静电 会不会掉毛"),
+    ("complaint", STRONG, "空壳 干瘪 不饱满 碎渣 缺斤少两 分量不足 分量少 短斤 缺斤 不新鲜"),
+    ("complaint", STRONG, "透肉 透光 走光 起静电 扎人 线头 起皱 浮粉 斑驳 不服帖 黏腻 油腻"),
+    ("complaint", STRONG, "软便 拉稀 不爱吃 咬不动 没味 寡淡 发酸 酸死 咸死 苦死"),
+    ("quality", STRONG, "软便 拉稀 不爱吃 适口性 咬不动 寡淡 发酸 酸死 咸死 苦死 粉尘 掉毛"),
+    ("quality", STRONG, "哑光 水光 水润 滋润 妆感 上脸 肤感 吸收 服帖 浮粉 斑驳 黏腻 油腻"),
+    ("quality", STRONG, "有香味 有气味 香味重 香味大 香味浓 气味大 什么香味 香精 甜度 糖度"),
+    ("quality", STRONG, "多汁 汁水 新米 陈米 明前 当季 口味 酒精度"),
+    ("quality", STRONG, "防风 多少度 拍照 发热 发烫 信号 防抖 降噪 耐摔 防摔"),
+    ("quality", STRONG, "镀金 镀银 化纤 羽绒 鸭绒 鹅绒 牛皮 羊皮 头层 合金"),
+    ("quality", STRONG, "能放多久 放多久 保存多久 能放几天 放几天 保鲜 多久能熟 几天能熟 怎么保存"),
+    ("quality", STRONG, "真的好用吗 真的好吃吗 真的有效吗 真的有用吗 好不好用 好不好吃 好用不"),
+    ("quality", STRONG, "quality 冷不冷 热不热 声音大吗 声音大不大 噪音大 吵不吵 有没有味"),
+    ("quality", ENOUGH, "烂了"),
+    ("", 0.0, "冲锋衣 冲锋 冲泡 冲调 冲洗 冲奶 冲击 羽绒服"),
+    (
+        "quality",
+        STRONG,
+        "会不会卡粉 会不会脱妆 会不会搓泥 会不会闷痘 齁咸 齁甜 好冲 太冲 很冲 冲鼻 印刷",
+    ),
+    ("complaint", STRONG, "齁咸 齁甜 好冲 太冲 很冲 冲鼻"),
+    ("quality", STRONG, "一个味 一样的味 味道一样 一个味道 缓震 回弹 抓地"),
+    ("quality", ENOUGH, "模糊"),
+    ("complaint", ENOUGH, "模糊"),
+    ("size", STRONG, "圈号 增高 几斤 多少斤"),
+    ("stock", STRONG, "再上一波 加库存 再上点 多上点 再来一波"),
+    ("stock", STRONG, "又没抢到 又抢不到 刚上就没 一上就没"),
+    ("complaint", STRONG, "又没抢到 又抢不到 刚上就没 一上就没"),
+    ("discount", STRONG, "抽到了 抽到"),
+    ("shipping", STRONG, "出货 改地址"),
+    ("after_sales", STRONG, "还没到账 没到账 补差价 退差价"),
+    ("complaint", STRONG, "还没到账 没到账"),
+    ("price", STRONG, "补差价 退差价 专柜价 官网价 官方价 旗舰店价 价差"),
+    ("comparison", STRONG, "专柜价 官网价 官方价 旗舰店价 价差"),
+    ("comparison", CLEAR, "淘宝旗舰店 天猫旗舰店 京东旗舰店"),
+    ("praise", STRONG, "亲切"),
+    ("", 0.0, "拍了能 拍了可以 拍了多久 拍了几天 买了能 买了可以 下单了能"),
+    # general phrasing of live-commerce viewers (2026-11-29), written from the domain, not a round
+    ("quality", STRONG, "容易坏 耐不耐用 能用几年 用几年 寿命 什么料 弹力 弹性 伸缩 抗皱 免烫"),
+    (
+        "quality",
+        STRONG,
+        "防紫外线 吸汗 速干 排汗 快充 待机 流畅 耗电 省电 难清洗 好打理 难打理",
+    ),
+    ("quality", STRONG, "有籽 无籽 核大 核小 皮薄 肉厚 汁多 水分足 水分 氧化 温和 无香 留香 持香"),
+    ("quality", STRONG, "起球了 掉色了 褪色了 缩水了 变形了 开线了 掉毛了 起毛了 生锈了 漏水 坏掉"),
+    ("quality", STRONG, "不亮了 不转了 充不进电 开不了机 死机 什么质量 啥质量 这质量 这做工 一股"),
+    ("quality", STRONG, "不耐用 不结实 不实用 显瘦吗 显高吗 显瘦不"),
+    (
+        "complaint",
+        STRONG,
+        "起球了 掉色了 褪色了 缩水了 变形了 开线了 掉毛了 起毛了 生锈了 漏水 坏掉",
+    ),
+    ("complaint", STRONG, "不亮了 不转了 充不进电 开不了机 死机 难喝 难穿 不好喝 不好穿 不好闻"),
+    (
+        "complaint",
+        STRONG,
+        "不耐用 不结实 不实用 鸡肋 买家秀 卖家秀 态度不好 态度太差 服务差 服务太差",
+    ),
+    ("complaint", STRONG, "黑心 黑店 奸商 收智商税 投诉 举报 不值这个钱 已退 一股"),
+    ("complaint", CLEAR, "什么质量 啥质量 这质量 这做工"),
+    ("complaint", ENOUGH, "退了"),
+    ("after_sales", STRONG, "已退 维修 返修 延保 能修 修吗 拒收"),
+    ("after_sales", CLEAR, "投诉"),
+    ("how_to_buy", STRONG, "加购 加车 加入购物车 第几个 找不到链接 搜不到"),
+    ("discount", STRONG, "首单 新人价 新客 新人专享"),
+    ("stock", STRONG, "还剩几 剩几 还会上 下次什么时候 还会有吗 还有机会"),
+    (
+        "shipping",
+        STRONG,
+        "发货地 从哪发 哪里发 次日达 当日达 隔日达 催发货 揽收 签收 派送 配送 包裹",
+    ),
+    ("authenticity", STRONG, "假不假 鉴别 防伪码 能验"),
+    ("comparison", CLEAR, "升级版 升级款 老款 旧款 同一款 一样的吗"),
+    ("praise", STRONG, "囤了 囤货 必囤 必买 无限回购 绝美 太赞 好赞 超赞 很赞"),
+    ("interaction", STRONG, "好多人"),
+    ("spam", STRONG, "私聊我 进群 拉群"),
+    # a taste, smell, dust or noise to excess: "好咸", "粉尘好大", "味道太重" (phrases, not a
+    # pattern: 好 starts too many comments for a look-ahead to be tried at each)
+    ("quality", STRONG, _TOO_STRONG),
+    ("complaint", STRONG, _TOO_STRONG),
+    # how_to_buy: abbreviations, ordering failures, claiming a coupon or a prize, which colour
+    ("how_to_buy", STRONG, "lj link 号链接 怎么上车 咋买 咋拍 咋下单 在哪里买 哪个链接"),
+    ("how_to_buy", STRONG, "显示失败 下单失败 付款失败 支付失败 拍不上 下不了单"),
+    ("how_to_buy", STRONG, "哪个颜色好看 哪个色好看 什么颜色好看"),
+    ("complaint", STRONG, "显示失败 下单失败 付款失败 支付失败 拍不上 下不了单"),
+    # price and promotions spoken of loosely
+    ("price", STRONG, "开价 报价 骨折价 白菜价 地板价 跳楼价 亏本价 清仓价 捡漏"),
+    ("discount", STRONG, "骨折价 白菜价 地板价 跳楼价 亏本价 清仓 捡漏 等降价 等活动 等优惠"),
+    ("praise", STRONG, "骨折价 白菜价 捡漏"),
+    ("price", STRONG, "等降价"),
+    ("size", STRONG, "size"),
+    ("after_sales", STRONG, "怎么赔 能赔 赔吗 赔不赔 补发 补寄 重发"),
+    # ads that point to the poster's page, a side business, loans or follower sales
+    ("spam", STRONG, "看我作品 我作品 看简介 看我简介 私信详谈 私信我 联系我 砍一刀 帮我砍 帮我点"),
+    ("spam", STRONG, "代发 涨粉 买粉 刷粉 贷款 无抵押 秒批 网贷 外贸原单 尾货 一手货源"),
     # blockers: contain a cue but mean something else
     ("", 0.0, "钱包 号码 密码 二维码 码住 撤退 退出 贵州 宝贵 富贵 真的假的 冲突 买了什么 坑位"),
     ("", 0.0, "今天几号 好几 几乎 下单 好看吗 差不多 牛肉 牛奶 牛仔 买了没 拍了没 拍了怎么"),
@@ -384,7 +514,7 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
 
 _DIGITS: Final = "0123456789"
 _NUMERALS: Final = "一二三四五六七八九十百千两"
-_TASTES: Final = "甜辣咸酸苦香臭软硬厚薄腻脆嫩凉热闷暖烫重沉滑黏粘冰扎"
+_TASTES: Final = "甜辣咸酸苦香臭软硬厚薄腻脆嫩凉热闷暖烫重沉滑黏粘冰扎冷透吵"
 _DEFECTS: Final = "掉起褪缩变漏裂皱卡"
 
 # (starts, regular expression, {label: weight}). Patterns look ahead without consuming text, so
@@ -444,7 +574,7 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     ),
     (
         "几多",
-        r"(?:几|多少)(?:寸|片|颗|抽|张|卷|包(?!邮)|袋|支|粒|瓶|罐|盒|条|只|根|毫升|升|克|g|ml|kg"
+        r"(?:几|多少)(?:厘米|cm|寸|片|颗|抽|张|卷|包(?!邮)|袋|支|粒|瓶|罐|盒|条|只|根|毫升|升|克|g|ml|kg"
         r"|斤装|个装)",
         {"size": STRONG},
     ),
@@ -467,7 +597,7 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
         {"praise": STRONG},
     ),
     # stock: a colour or size still there or gone
-    ("有", r"有(?:没有)?[黑白红粉蓝绿灰紫黄棕咖杏]色", {"stock": STRONG}),
+    ("有", r"有(?:没有)?[米藏卡驼墨]?[黑白红粉蓝绿灰紫黄棕咖杏]色", {"stock": STRONG}),
     (
         "还",
         r"还有(?:x{0,3}[sml]|[2-6]xl|xs|\d{2,3})(?:码|号|的)?(?:吗|没|不|么)",
@@ -497,7 +627,7 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     ),
     ("比", r"比(?:描述|图片|照片|宣传|实物|视频|介绍|想象|预期)", {}),
     ("比", r"比[^,.!?。，]{1,8}贵", {"comparison": STRONG, "complaint": 1.5}),
-    ("比", r"比[^,.!?。，]{1,8}(?:便宜|好|强|差|值)", {"comparison": STRONG}),
+    ("比", r"比[^,.!?。，]{1,8}(?:便宜|好|强|差|值|低|实惠|划算)", {"comparison": STRONG}),
     ("哪", r"哪个[^,.!?。，]{0,4}(?:更|高|值|划算|适合)", {"comparison": STRONG}),
     # quality: A-not-A of a sensory attribute or a defect ("甜不甜", "掉不掉"); suitability
     (_TASTES, rf"(?P<taste>[{_TASTES}])不(?P=taste)", {"quality": STRONG}),
@@ -520,7 +650,7 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     ),
     (
         "会甜辣咸酸苦腻脆嫩",
-        r"会不会(?:粘|掉|起|褪|缩|变|漏|裂|坏|过敏|烂)|[甜辣咸酸苦腻脆嫩]吗",
+        r"会不会(?:粘|掉|起|褪|缩|变|漏|裂|坏|过敏|烂|透|闷|勒|磨|臭|扎|卡粉|脱妆)|[甜辣咸酸苦腻脆嫩]吗",
         {"quality": STRONG},
     ),
     # complaint: waiting ("一个月了", "等了三天"), broken promises ("说好的赠品呢"), early defects
@@ -549,6 +679,58 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
         r"就(?:起球|坏|破|掉色|褪色|变形|开线|开胶|脱胶|脱线|断|裂|漏|掉|起毛|生锈)",
         {"complaint": STRONG, "quality": CLEAR},
     ),
+    # the goods unlike the listing: "跟图片差距也太大", "颜色和直播间看到的不一样"
+    (
+        "跟和与",
+        r"[跟和与](?:图片|图|照片|直播间|视频|描述|宣传|介绍|主播)[^,.!?。，]{0,8}"
+        r"(?:不一样|不符|差距|差别|差太多|差好多|两样)",
+        {"complaint": STRONG},
+    ),
+    # a taste or feel to excess: "酸得要命", "咸得不行", "好咸", "巨硬"
+    (
+        _TASTES,
+        rf"[{_TASTES}](?:得|的)(?:要命|不行|受不了|离谱|发苦|没法吃)",
+        {"quality": STRONG, "complaint": STRONG},
+    ),
+    # early failure: "洗了一次就", "穿两天就", "用了一周就"
+    (
+        "洗穿用戴",
+        r"(?:洗|穿|用|戴)了?(?:一|两|三|几|\d)(?:次|回|天|周|个月|水)就",
+        {"quality": STRONG, "complaint": STRONG},
+    ),
+    # a damaged delivery found on arrival: "到的时候烂了三个", "拆开就碎了"
+    (
+        "到拆",
+        r"(?:到的时候|到手|拆开)[^,.!?。，]{0,6}(?:碎|漏|坏|破|烂|瘪|压|变形|裂|软)",
+        {"after_sales": STRONG, "complaint": STRONG, "quality": CLEAR},
+    ),
+    # a cheaper price before: "上次才199", "昨天只要89"
+    (
+        "上之昨平前",
+        r"(?:上次|之前|昨天|平时|上回|前天)[^,.!?。，]{0,4}(?:才|只要|只卖|\d+(?:元|块))",
+        {"comparison": STRONG},
+    ),
+    # a multi-buy price: "99三件", "三件99"
+    (
+        _DIGITS + _NUMERALS,
+        r"(?<![\d.])\d+(?:元|块)?[两二三四五六七八九十2-9]件|[两二三四五六七八九十2-9]件\d+",
+        {"price": STRONG, "discount": STRONG},
+    ),
+    # a price checked: "99是吧", "199吗"
+    (_DIGITS, r"(?:^|(?<=\s))\d{2,5}(?:元|块)?(?=是吧|吗|对吧|是吗|对吗)", {"price": STRONG}),
+    # suitability asked: "适合幼猫吗", "适合敏感肌不"
+    ("适", r"适合[^,.!?。，]{1,6}(?:吗|不|么|用|吃|穿|戴)", {"quality": STRONG}),
+    # "X还是Y好": two named options compared
+    (
+        "还",
+        r"(?<=\w)(?<![我你他她就也都了])还是(?!\d)[^,.!?。，]{1,6}(?:好|划算|值|耐用|强)(?![看吃用听玩美])",
+        {"comparison": STRONG},
+    ),
+    ("原", r"原价[^,.!?。，]{0,6}现在(?:只要|才)?\d", {"discount": STRONG}),
+    # the item picked by its link number alone: "5号"
+    (_DIGITS, r"^(?:[1-9]|[12]\d)号(?:链接)?\W*$", {"how_to_buy": STRONG}),
+    # the age a product suits: "宝宝几个月能用", "几岁能吃"
+    ("几", r"几(?:个月|岁)(?:能|可以)(?:用|吃|穿|戴|玩)", {"quality": STRONG}),
     # praise of the host's selling
     (
         "讲",
@@ -592,6 +774,16 @@ FALLBACK_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     # "是真的吗" asks whether what the comment names is true ("买一送一是真的吗" is discount);
     # alone it asks whether the goods are genuine
     ("authenticity", STRONG, "是真的吗"),
+)
+
+# (regular expression, {label: weight}): like FALLBACK_CUES, searched only when no label reached
+# the threshold. "普洱是生茶还是熟茶", "是今年的新米吗": which kind the goods are asks their
+# quality (not after a person or "这": "你是新来的吗", "这是真的吗").
+FALLBACK_PATTERNS: Final[tuple[tuple[str, dict[str, float]], ...]] = (
+    (
+        r"是(?<![这那你我他她它就不也都以]是)(?![^,.!?。，]*还是不)[^,.!?。，]{1,6}(?:还是|的吗|的么)",
+        {"quality": STRONG},
+    ),
 )
 
 # Question detection (see intents.is_question). Words that ask wherever they stand:

@@ -14,9 +14,15 @@ from livelens.errors import InvalidInput
 from livelens.events.columns import events_to_table
 from livelens.governance.audit import AuditLog
 from livelens.intelligence.elasticity import PriceResponse
-from livelens.intelligence.price_guardrails import DEFAULT_MAX_DISCOUNT_PCT, Guardrails
-from livelens.intelligence.pricing import PriceSuggestion, price_change_event, suggest_for_product
-from livelens.store.base import SessionSummary
+from livelens.intelligence.price_advice import (
+    ACCEPT_ACTION,
+    PriceInputs,
+    acceptance,
+    advise,
+    read_price_inputs,
+)
+from livelens.intelligence.price_guardrails import DEFAULT_MAX_DISCOUNT_PCT
+from livelens.intelligence.pricing import PriceSuggestion
 from livelens.store.duckdb import DuckDBStore
 
 
@@ -97,27 +103,12 @@ def suggest_command(
         msg = f"store {db} does not exist; ingest a session first (`livelens ingest --db {db}`)"
         raise InvalidInput(msg)
     with DuckDBStore(db) as store:
-        summaries = {s.session_id: s for s in store.sessions()}
-        summary = summaries.get(session_id)
-        if summary is None:
-            stored = ", ".join(list(summaries)[:10]) or "none"
-            msg = f"session {session_id!r} is not in {db}; stored: {stored}"
-            raise InvalidInput(msg)
-        products = store.reference().products
-        floor = next((p.floor_price_minor for p in products if p.product_id == product_id), 0)
-        session_events = store.events(session_id)
-        sessions = [store.events(s) for s in summaries if s != session_id] + [session_events]
-        response, suggestion = suggest_for_product(
-            sessions,
-            products,
-            product_id,
-            session_events=session_events,
-            as_of=summary.ended_at,
-            rails=Guardrails(floor_price_minor=floor, max_discount_pct=max_discount),
-        )
+        inputs = read_price_inputs(store, session_id, product_id)
+        advice = advise(inputs, max_discount_pct=max_discount)
+        response, suggestion = advice.response, advice.suggestion
         out: dict[str, Any] = {"response": response, "suggestion": suggestion}
         if accept_by is not None:
-            out["accepted"] = _accept(store, summary, suggestion, accept_by)
+            out["accepted"] = _accept(store, inputs, suggestion, accept_by)
     if as_json:
         click.echo(msgspec.json.encode(out).decode())
         return
@@ -129,41 +120,16 @@ def suggest_command(
 
 
 def _accept(
-    store: DuckDBStore, summary: SessionSummary, suggestion: PriceSuggestion, by: str
+    store: DuckDBStore, inputs: PriceInputs, suggestion: PriceSuggestion, by: str
 ) -> dict[str, Any]:
     """Store the suggestion as a ``price.change`` and audit it, in one transaction."""
     at = datetime.now(UTC)
-    currency = next(
-        (p.currency for p in store.reference().products if p.product_id == suggestion.product_id),
-        "CNY",
-    )
-    try:
-        event = price_change_event(
-            suggestion,
-            room_id=summary.room_id,
-            session_id=summary.session_id,
-            platform=summary.platform,  # type: ignore[arg-type]
-            currency=currency,
-            at=at,
-        )
-    except ValueError as error:
-        raise InvalidInput(str(error)) from None
-    details = {
-        "session_id": summary.session_id,
-        "event_id": event.event_id,
-        "old_price_minor": suggestion.current_price_minor,
-        "new_price_minor": suggestion.price_minor,
-        "reference_price_minor": suggestion.reference_price_minor,
-        "discount_pct": suggestion.discount_pct,
-        "checks": {c.name: c.passed for c in suggestion.checks},
-    }
+    event, details = acceptance(inputs, suggestion, at)
     store.begin()
     try:
         store.append_events(events_to_table([event]))
-        store.refresh_sessions([summary.session_id])
-        entry = AuditLog(store).append(
-            by, "price.suggestion.accept", suggestion.product_id, details, at=at
-        )
+        store.refresh_sessions([inputs.summary.session_id])
+        entry = AuditLog(store).append(by, ACCEPT_ACTION, suggestion.product_id, details, at=at)
     except Exception:
         store.rollback()
         raise

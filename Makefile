@@ -38,8 +38,9 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+## Every core: pytest-xdist workers, long tests stolen by idle workers.
 unit: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal
 
 bench: setup
 	$(BIN)/python bench/bench_ingest.py

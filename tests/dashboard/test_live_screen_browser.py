@@ -1,5 +1,8 @@
 """The live screen in a real browser: Chromium opens the page served by a real HTTP server while a
-simulated session is fed in at a fast pace, and the page must follow it by push alone.
+simulated session is fed in at a fast pace, and the page must follow it by push alone — the charts,
+and the decision panels: anomaly alerts scored against an earlier session of the same room (sales
+stop for eight minutes), the playbooks' recommendations (accepted by a click, which the ledger
+records), and the live Q&A's answers.
 
 The screenshot lands in the test's ``tmp_path`` and, when ``LIVELENS_SCREENSHOT_DIR`` is set, is
 copied there (``docs/images/live_screen.png`` is one taken this way).
@@ -8,22 +11,34 @@ copied there (``docs/images/live_screen.png`` is one taken this way).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import msgspec
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, Request, sync_playwright
 
 from livelens.api.server import ServerThread, Service, open_service
+from livelens.events.columns import ts_micros
+from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
+from livelens.events.schema import Event
+from livelens.ingest import IngestPolicy, ingest_batch
+from livelens.intelligence.alert_store import AlertStore
+from livelens.knowledge.ledger import Ledger
+from livelens.qa.catalog_files import catalog_from_json
 from livelens.settings import Settings
-from livelens.sources.paced import PacedSimulator
+from livelens.sources.base import SourceBatch
+from livelens.sources.paced import Pacer
 from livelens.sources.simulation.licences import simulated_licences
 from livelens.sources.simulator import SimulationConfig, build_session
+from livelens.store.duckdb import DuckDBStore
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -34,8 +49,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-CONFIG = SimulationConfig(minutes=20, peak_viewers=300, seed=3)
-SPEED = 60.0  # the 20-minute session plays in 20 s of wall time
+# An interaction peak at minutes 10-17 (the playbooks' flash discount) in a 24-minute session
+CONFIG = SimulationConfig(minutes=24, peak_viewers=300, seed=3, peak_window=(10, 17))
+# … after a session of the same room the day before: the alerts' expected curve
+EARLIER = SimulationConfig(
+    minutes=24,
+    peak_viewers=300,
+    seed=2,
+    peak_window=(10, 17),
+    session_id="sim-earlier",
+    start=CONFIG.start - timedelta(days=1),
+)
+STOP_MINUTES = (13, 21)  # no order is paid: a conversion alert opens while it lasts
+SPEED = 60.0  # the 24-minute session plays in 24 s of wall time
 VIEWPORT = {"width": 1600, "height": 900}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # True when the newest insight on the screen is, in the language given, one of the last frame's.
@@ -48,21 +74,43 @@ NEWEST_IS_IN_LAST_FRAME = """(field) => {
 CHARTS = ["chart-trend", "chart-funnel", "chart-products", "chart-concerns", "chart-timeline"]
 
 
+def live_events() -> list[Event]:
+    """The simulated session with the orders of ``STOP_MINUTES`` removed."""
+    events = list(build_session(CONFIG).events())
+    start, (first, last) = ts_micros(events[0].ts), STOP_MINUTES
+    return [
+        e
+        for e in events
+        if e.__struct_config__.tag != "order.paid"
+        or not first * 60_000_000 <= ts_micros(e.ts) - start < last * 60_000_000
+    ]
+
+
 class Feeder:
-    """Plays the simulated session into the hub at ``SPEED`` on a thread; ``stop`` ends it early."""
+    """Plays the simulated session into the hub at ``SPEED`` on a thread; ``pause`` holds the
+    session's clock (nothing arrives, so nothing expires), ``stop`` ends it early."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
         self.stopping = threading.Event()
+        self.running = threading.Event()
+        self.running.set()
         self.batches = 0
         self.thread = threading.Thread(target=self._run, name="screen-feeder", daemon=True)
 
     def _run(self) -> None:
-        for batch in PacedSimulator(CONFIG, speed=SPEED):
+        for batch in Pacer(speed=SPEED).pace("simulator", live_events()):
+            self.running.wait()
             if self.stopping.is_set():
                 return
             self.service.hub.ingest(batch)
             self.batches += 1
+
+    def pause(self) -> None:
+        self.running.clear()
+
+    def resume(self) -> None:
+        self.running.set()
 
     def start(self) -> Feeder:
         self.thread.start()
@@ -70,18 +118,30 @@ class Feeder:
 
     def stop(self) -> None:
         self.stopping.set()
+        self.running.set()
         self.thread.join(timeout=10)
         assert not self.thread.is_alive(), "the feeder thread did not stop"
 
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
-    opened = open_service(tmp_path / "s.duckdb", Settings(home=tmp_path / "home"))
+    settings = Settings(home=tmp_path / "home")
+    with DuckDBStore(tmp_path / "s.duckdb") as store:  # the room's session of the day before
+        pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_path))
+        store.bind_key(pseudonymiser.key_id)
+        batch = SourceBatch("earlier", list(build_session(EARLIER).events()))
+        now = datetime.now(UTC)
+        ingest_batch(batch, store, pseudonymiser, now=now, policy=IngestPolicy())
+        store.refresh_sessions([EARLIER.session_id or ""])
+    opened = open_service(tmp_path / "s.duckdb", settings)
     reference = build_session(CONFIG).reference
     opened.hub.put_reference(reference)  # product and persona names
     with opened.hub.lock:  # the personas' likeness licences, as the demo registers them
         for licence in simulated_licences(reference.personas, CONFIG.start):
             opened.hub.compliance.put(licence)
+        # the AI host answers the live's questions from the session's catalog
+        catalog = catalog_from_json(msgspec.json.encode(reference), "the simulated catalog")
+        opened.app.state.qa.load("sim-3", catalog)
     yield opened
     opened.close()
 
@@ -191,6 +251,47 @@ def test_the_live_screen_follows_the_session_by_push(
             # an animation frame, so wait for the two to agree)
             page.wait_for_function(NEWEST_IS_IN_LAST_FRAME, arg="text_zh", timeout=5_000)
 
+            # A recommendation arrives by push, with its uplift and evidence …
+            pending = '#recommendations li[data-fate="pending"][data-action="flash_discount"]'
+            page.wait_for_selector(pending, timeout=30_000)
+            feeder.pause()  # the live holds still while the manager decides: nothing expires
+            row = page.locator(pending).first
+            rec_id = row.get_attribute("data-key")
+            assert rec_id is not None
+            assert "预计提升：未知" in row.inner_text()  # no measured outcome in this ledger yet
+            row.locator("details summary").click()
+            assert "条件：interaction_peak == true" in row.locator("details").inner_text()
+            assert "价格：¥" in row.locator("details").inner_text()
+            # … and a click on Accept is in the ledger, and the discount counts down
+            row.locator("button.accept").click()
+            accepted = f'#recommendations li[data-key="{rec_id}"][data-fate="accepted"]'
+            page.wait_for_selector(f"{accepted} .countdown:not([hidden])", timeout=10_000)
+            countdown = text_of(page, f"{accepted} .countdown")
+            assert re.fullmatch(r"促销剩余 (5:00|4:[0-5]\d)", countdown), countdown  # of 300 s
+            with service.hub.lock:
+                entry = Ledger(service.store.con).entry(rec_id)
+            assert (entry.fate, entry.fate_by) == ("accepted", service.first_admin.info.name)
+            feeder.resume()
+
+            # The sales stop: an alert, scored against the room's earlier session, acknowledged
+            stop_alert = '#alerts li[data-direction="below"]'
+            page.wait_for_selector(stop_alert, timeout=30_000)
+            alert = page.locator(stop_alert).first
+            alert_id = alert.get_attribute("data-key")
+            assert "转化率持续低于预期" in alert.locator(".row-text").inner_text()
+            alert.locator("button.ack").click()
+            page.wait_for_selector(f'#alerts li.acked[data-key="{alert_id}"]', timeout=10_000)
+            with service.hub.lock:
+                stored = AlertStore(service.store.con).alerts("sim-3")
+            acked = {s.alert.alert_id: s.acked_by for s in stored}
+            assert acked[alert_id or ""] == service.first_admin.info.name
+
+            # The AI host's answers to the viewers' questions, pushed with the frames
+            page.wait_for_selector("#answers li", timeout=20_000)
+            answer = page.locator("#answers li").first
+            assert re.match(r"\d+ 人问", answer.locator(".row-meta").inner_text())
+            assert answer.locator(".row-tag").inner_text() in {"AI 已答", "待人工", "待审核"}
+
             # English, remembered across a reload, and back.
             page.click("#lang-toggle")
             assert page.locator("html").get_attribute("lang") == "en"
@@ -199,6 +300,9 @@ def test_the_live_screen_follows_the_session_by_push(
             assert "在线人数" not in text_of(page, ".kpis")
             assert page.evaluate("window.livelens.lang") == "en"
             assert chart_series(page, "chart-trend")[0]["name"] == "Online"
+            headings = [text_of(page, f"#panel-{p} h2") for p in ("alerts", "recs", "qa")]
+            assert headings == ["Anomaly alerts", "Recommendations", "Live Q&A"]
+            assert text_of(page, f"{accepted} .fate").startswith("accepted")
             page.wait_for_function(NEWEST_IS_IN_LAST_FRAME, arg="text_en", timeout=5_000)
             page.reload()
             page.wait_for_function("window.livelens.framesReceived > 0")
@@ -208,6 +312,9 @@ def test_the_live_screen_follows_the_session_by_push(
             assert page.locator("html").get_attribute("lang") == "zh"
             assert "在线人数" in text_of(page, ".kpis")
             assert "Online now" not in text_of(page, ".kpis")
+            headings = [text_of(page, f"#panel-{p} h2") for p in ("alerts", "recs", "qa")]
+            assert headings == ["异常预警", "决策建议", "观众问答"]
+            assert text_of(page, f"{accepted} .fate").startswith("已采纳")
 
             page.wait_for_timeout(600)  # the charts finish their update transitions
             screenshot = tmp_path / "live_screen.png"

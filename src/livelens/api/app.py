@@ -19,7 +19,9 @@ from livelens.api.alert_routes import alert_routes
 from livelens.api.auth import authenticator, link_authenticator
 from livelens.api.errors import install_error_handlers
 from livelens.api.hub import LiveHub
+from livelens.api.intelligence_routes import intelligence_routes
 from livelens.api.licence_routes import licence_routes
+from livelens.api.live_decision_routes import live_decision_routes
 from livelens.api.overlay import overlay_routes
 from livelens.api.qa_routes import qa_routes, qa_sessions
 from livelens.api.recommendation_routes import recommendation_routes
@@ -67,11 +69,13 @@ def create_app(
     )
     app.include_router(licence_routes(hub, authenticated, max_body_bytes), dependencies=[auth])
     app.include_router(alert_routes(hub, authenticated), dependencies=[auth])
+    app.include_router(intelligence_routes(hub, authenticated), dependencies=[auth])
     app.include_router(recommendation_routes(hub, authenticated), dependencies=[auth])
     app.state.qa = qa_sessions(hub)
     app.include_router(
         qa_routes(hub, app.state.qa, authenticated, max_body_bytes), dependencies=[auth]
     )
+    app.include_router(live_decision_routes(hub, app.state.qa, authenticated), dependencies=[auth])
     app.include_router(screen_routes(tokens, authenticated))
     app.include_router(
         overlay_routes(hub.persona_on_air), dependencies=[Depends(link_authenticator(tokens))]

@@ -8,12 +8,18 @@ the engine (DuckDB connections are not for concurrent use); everything else read
 :meth:`LiveHub.take_frames` returns a fresh frame for every session that changed since the last
 call; the push channel calls it a few times a second. Insights are detected at most once per
 session minute (the detectors read whole series) and kept in the order they first appeared.
+
+The decision layer (:mod:`livelens.api.decisions`: anomaly alerts, recommendations, the Q&A
+panel) hangs on three hooks: every folded batch hands it its price changes and marks the sessions
+it touched; :meth:`LiveHub.decide` (the push channel calls it a few times a second, off the
+ingest path) runs it for the sessions that completed a minute since; every audited action
+(:meth:`LiveHub.record`) tells it what a person decided. Frames carry its panels.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -21,7 +27,9 @@ import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from livelens.api.alert_outbox import Webhook, webhooks_from_env
 from livelens.api.compliance import ComplianceGate
+from livelens.api.decisions import LiveDecisions
 from livelens.api.overlay import OverlayPersona
 from livelens.comments.analyze import CommentAnalyzer
 from livelens.comments.hotwords import RollingHotWords
@@ -70,7 +78,10 @@ class LiveHub:
         stopwords: frozenset[str],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         policy: IngestPolicy | None = None,
+        webhooks: Sequence[Webhook] | None = None,
     ) -> None:
+        """``webhooks``: where alerts are delivered (None: from the environment,
+        :func:`~livelens.api.alert_outbox.webhooks_from_env`)."""
         self.store, self.pseudonymiser, self.analyzer = store, pseudonymiser, analyzer
         self.stopwords, self.clock = stopwords, clock
         self.policy = policy or IngestPolicy()
@@ -88,6 +99,14 @@ class LiveHub:
         self._ingested_at: dict[str, datetime] = {}  # wall clock of each session's last batch
         # called with each batch's new events, under the lock (the live Q&A follows comments)
         self.listeners: list[Callable[[pa.Table], object]] = []
+        self.decisions = LiveDecisions(
+            store,
+            self.audit,
+            lock=self.lock,
+            summarise=self.summarise_sessions,
+            webhooks=webhooks_from_env() if webhooks is None else webhooks,
+        )
+        self._undecided: set[str] = set()  # live sessions with events the decisions have not seen
 
     # -- feeding ---------------------------------------------------------------------------------
 
@@ -114,9 +133,29 @@ class LiveHub:
         return result
 
     def record(self, actor: str, action: str, subject: str, details: dict[str, Any]) -> None:
-        """Append a state change to the audit log (:mod:`livelens.governance.audit`)."""
+        """Append a state change to the audit log (:mod:`livelens.governance.audit`); the screens
+        of the sessions it concerns show it (an acknowledged alert, a recommendation's fate)."""
         with self.lock:
             self.audit.append(actor, action, subject, details, at=self.clock())
+            concerned = self.decisions.on_recorded(action, subject, details)
+            self._dirty.update(s for s in concerned if s in self.engine.sessions)
+
+    @property
+    def undecided(self) -> frozenset[str]:
+        """Live sessions with events the decision layer has not run for yet."""
+        return frozenset(self._undecided)
+
+    def decide(self) -> None:
+        """Alerts and recommendations for the live sessions that completed a minute since the last
+        call (:meth:`LiveDecisions.decide`); cheap when none did."""
+        if not self._undecided:
+            return
+        with self.lock:
+            changed, waiting = self.decisions.decide_sessions(
+                self.engine, self._undecided, self.clock(), self.compliance, self.names
+            )
+            self._undecided = waiting  # too soon after their last run
+            self._dirty |= changed
 
     def _audit_host_changes(self, source: str, new: pa.Table) -> None:
         """Persona switches and price changes are state changes: each goes to the audit log."""
@@ -134,6 +173,10 @@ class LiveHub:
             self.engine.finish()
             self.store.refresh_sessions(sorted(self.engine.sessions))
             self._dirty.update(self.engine.sessions)
+            self.decisions.finish(
+                self.engine, self._ingested_at, self.clock(), self.compliance, self.names
+            )
+            self._undecided.clear()
 
     def summarise_sessions(self) -> None:
         """Bring the store's session table up to the events ingested so far; call under the lock
@@ -232,11 +275,15 @@ class LiveHub:
             self.names = self.store.display_names()  # a new session may come with a new catalog
         self.engine.process(new)
         self._fold_words(new)
+        self.decisions.fold(new)
         touched = pc.unique(new["session_id"]).to_pylist()
         self._dirty.update(touched)
         if live:
             now = self.clock()
             self._ingested_at.update((s, now) for s in touched)
+            self._undecided |= self.decisions.arrived(
+                self.engine, new, touched, self.compliance, self.names
+            )
         self._show(self.compliance.on_batch(self.engine, touched, record=live))
 
     def _fold_words(self, new: pa.Table) -> None:
@@ -300,12 +347,17 @@ class LiveHub:
             self._detected[session_id] = (minute, now)
             self._detect(session_id, metrics, minute)
         words = self.words.get(session_id)
+        panels = self.decisions.panels(session_id, state.room_id, now, self.names)
         return build_frame(
             metrics,
             at=datetime.fromtimestamp(state.last_us / MICROS, UTC),
             names=self.names,
             hot_words=words.hot(state.last_us // MINUTE_US) if words else [],
             insights=list(self.insights.get(session_id, {}).values()),
+            autonomy=panels.autonomy,
+            alerts=panels.alerts,
+            recommendations=panels.recommendations,
+            answers=panels.answers,
         )
 
     def _detect(self, session_id: str, metrics: SessionMetrics, minute: int) -> None:

@@ -3,12 +3,17 @@
 A publisher task asks the hub for the frames of changed sessions every ``interval_s`` and hands
 each to the subscribers of that session. A subscriber's queue is short and drops its oldest frame
 when full: a slow screen skips to the newest state instead of falling behind or holding memory.
+
+A second task, as often, runs the hub's decision layer for the sessions that completed a minute
+(:meth:`LiveHub.decide`: alerts, recommendations — whether anyone watches or not; off the ingest
+path). It is a task of its own so that a failure there stops decisions, never the frames.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Final
@@ -16,6 +21,8 @@ from typing import Final
 from starlette.concurrency import run_in_threadpool
 
 from livelens.api.hub import LiveHub
+
+log = logging.getLogger(__name__)
 
 QUEUE_FRAMES: Final = 4
 HEARTBEAT_S: Final = 15.0
@@ -77,6 +84,12 @@ class Broadcaster:
             await self.publish_once()
             await asyncio.sleep(self.interval_s)
 
+    async def decide(self) -> None:
+        """Run the decision layer for the sessions that completed a minute, every ``interval_s``."""
+        while True:
+            await run_in_threadpool(self.hub.decide)
+            await asyncio.sleep(self.interval_s)
+
 
 def sse_message(event: str, data: bytes, event_id: int | None = None) -> bytes:
     head = f"event: {event}\n" + (f"id: {event_id}\n" if event_id is not None else "")
@@ -107,10 +120,22 @@ async def sse_frames(
 
 @contextlib.asynccontextmanager
 async def publishing(broadcaster: Broadcaster) -> AsyncIterator[None]:
-    task = asyncio.create_task(broadcaster.run(), name="livelens-publisher")
+    tasks = [
+        asyncio.create_task(broadcaster.run(), name="livelens-publisher"),
+        asyncio.create_task(broadcaster.decide(), name="livelens-decisions"),
+    ]
+    for task in tasks:
+        task.add_done_callback(_report_failure)
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s stopped", task.get_name(), exc_info=task.exception())

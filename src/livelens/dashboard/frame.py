@@ -1,10 +1,12 @@
 """The live frame: everything the live screen shows for one session at one moment.
 
 A frame is built from the session's live metrics (:func:`livelens.information.compute.metrics_of`
-over the engine's state), the hot words of the last minutes and the insights detected so far. It
-is pure and bounded: charts carry at most ``max_points`` minutes (the latest ones), rankings a
-fixed number of rows, so a 4-hour session costs the page no more than a 4-minute one. The frame is
-the JSON the push channel sends (``/api/stream``); its field names are the page's contract.
+over the engine's state), the hot words of the last minutes and the insights detected so far, and
+carries the decision layer's panels (:mod:`livelens.api.decisions`): open anomaly alerts, the
+latest recommendations with their fate, the latest Q&A answers, and the room's autonomy level. It
+is pure and bounded: charts carry at most ``max_points`` minutes (the latest ones), rankings and
+panels a fixed number of rows, so a 4-hour session costs the page no more than a 4-minute one. The
+frame is the JSON the push channel sends (``/api/stream``); its field names are the page's contract.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Final, Literal
 
 import msgspec
 
@@ -20,6 +22,10 @@ from livelens.comments.hotwords import HotWord
 from livelens.information.detectors.top_concern import CONCERNS
 from livelens.information.insight import Insight
 from livelens.information.metrics import Funnel, PromoMetrics, SessionMetrics
+from livelens.intelligence.alerts import Alert
+from livelens.knowledge.autonomy import DEFAULT_LEVEL, Level
+from livelens.knowledge.ledger import Fate
+from livelens.knowledge.recommender import Recommendation
 
 MAX_POINTS: Final = 240  # minutes per chart: four hours at one point per minute
 TOP_PRODUCTS: Final = 10
@@ -72,6 +78,52 @@ class LiveInsight(msgspec.Struct, kw_only=True):
     insight: Insight
 
 
+class LiveAlert(msgspec.Struct, kw_only=True):
+    """An open anomaly alert (:class:`~livelens.intelligence.alerts.Alert`) with its message in
+    both languages and who acknowledged it (``POST /api/alerts/{id}/ack``)."""
+
+    alert: Alert
+    message_zh: str
+    message_en: str
+    acked_by: str | None
+
+
+class LiveRecommendation(msgspec.Struct, kw_only=True):
+    """A recommendation of the live and its fate in the uplift ledger.
+
+    ``decide_by`` is the end of its window (``start + duration_s``, event time): still pending
+    then, it becomes ``expired``. An executed flash discount (accepted or auto-executed) runs
+    ``duration_s`` from its execution (``fate_at``, wall clock): ``remaining_s`` is what is left
+    of it when the frame was built, None when none runs.
+    """
+
+    recommendation: Recommendation
+    fate: Fate
+    fate_by: str | None
+    fate_at: datetime | None
+    decide_by: datetime
+    product: str | None  # display names of the target, when it names one
+    persona: str | None
+    remaining_s: int | None
+
+
+class LiveAnswer(msgspec.Struct, kw_only=True):
+    """One item of the live Q&A (:mod:`livelens.qa.sessions`): said by the host, or waiting for a
+    person in the human queue (an escalation, or a suggestion to approve)."""
+
+    answer_id: str
+    at_ms: int  # when it was said (or decided, for what waits), epoch milliseconds
+    askers: int  # the viewers whose question it covers: the size of the question cluster
+    question: str | None  # one of the questions, redacted (queued items only)
+    text: str | None  # what the host said or would say; None when nothing was drafted
+    product_id: str | None
+    product: str | None  # its display name
+    status: Literal["said", "escalated", "suggested"]
+    escalated: bool  # waiting in the human queue because the AI must not answer it
+    by: Literal["ai", "operator"] | None  # who said it (said items only)
+    reason: str | None  # why it was escalated or blocked (a stable code)
+
+
 class LiveFrame(msgspec.Struct, kw_only=True):
     session_id: str
     room_id: str
@@ -98,6 +150,10 @@ class LiveFrame(msgspec.Struct, kw_only=True):
     personas: list[Span]
     promos: list[Span]
     insights: list[LiveInsight]  # newest first
+    autonomy: Level = DEFAULT_LEVEL  # the room's: "suggest" or "auto" (livelens.knowledge.autonomy)
+    alerts: list[LiveAlert] = []  # open ones, oldest first
+    recommendations: list[LiveRecommendation] = []  # the latest, newest first
+    answers: list[LiveAnswer] = []  # the latest, newest first
 
 
 def _spans(labels: Sequence[str | None], names: Mapping[str, str]) -> list[Span]:
@@ -181,8 +237,13 @@ def build_frame(
     insights: Sequence[LiveInsight],
     max_points: int = MAX_POINTS,
     max_insights: int = 12,
+    autonomy: Level = DEFAULT_LEVEL,
+    alerts: Sequence[LiveAlert] = (),
+    recommendations: Sequence[LiveRecommendation] = (),
+    answers: Sequence[LiveAnswer] = (),
 ) -> LiveFrame:
-    """The frame of a session whose metrics are ``metrics`` (taken at event time ``at``)."""
+    """The frame of a session whose metrics are ``metrics`` (taken at event time ``at``); the
+    decision panels are passed in as they stand (bounded by their maker)."""
     series, totals = metrics.series, metrics.totals
     now = metrics.minutes - 1  # the open minute
     first = max(0, metrics.minutes - max_points)
@@ -230,4 +291,8 @@ def build_frame(
         personas=_spans(series.persona, names),
         promos=[_promo_span(p, names) for p in metrics.promos],
         insights=sorted(insights, key=lambda i: -i.first_minute)[:max_insights],
+        autonomy=autonomy,
+        alerts=list(alerts),
+        recommendations=list(recommendations),
+        answers=list(answers),
     )

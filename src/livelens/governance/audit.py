@@ -48,6 +48,7 @@ GENESIS_HASH: Final = "0" * 64
 ACTIONS: Final = (
     "alert.ack",
     "audience.export",
+    "autonomy.set",
     "catalog.update",
     "consent.change",
     "licence.grant",

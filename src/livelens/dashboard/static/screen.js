@@ -85,6 +85,57 @@
         top_concern: '主要关注点',
         licence_violation: '合规警告',
       },
+      alerts: '异常预警',
+      alertsOpen: (n) => `${n} 条未处理`,
+      noAlerts: '各项指标都在正常区间',
+      metricNames: { online: '在线人数', gmv: 'GMV/分钟', conversion: '转化率' },
+      above: '高于预期',
+      below: '低于预期',
+      ack: '确认',
+      acked: (who) => `已确认 · ${who}`,
+      recommendations: '决策建议',
+      autonomySuggest: '建议模式',
+      autonomyAuto: '自动执行',
+      noRecommendations: '暂无建议：剧本条件尚未满足',
+      actionNames: {
+        flash_discount: '限时折扣',
+        pin_product: '讲解爆款',
+        switch_persona: '切换形象',
+        coupon_drop: '发优惠券',
+        lucky_bag: '福袋',
+        script_cue: '话术提示',
+      },
+      accept: '采纳',
+      reject: '拒绝',
+      fates: {
+        pending: '待决策',
+        accepted: '已采纳',
+        rejected: '已拒绝',
+        auto_executed: '已自动执行',
+        expired: '已过期',
+      },
+      colon: '：',
+      uplift: '预计提升',
+      unknown: '未知',
+      upliftMetric: 'GMV/分钟',
+      decideWithin: (m) => `${m} 分钟内决策`,
+      promoLeft: (time) => `促销剩余 ${time}`,
+      evidence: '依据',
+      checkCondition: '条件',
+      observed: '实际',
+      checkLicence: '形象授权',
+      checkPrice: '价格',
+      floorPrice: '底价',
+      checkUplift: '效果',
+      passed: '通过',
+      failed: '未通过',
+      qa: '观众问答',
+      noAnswers: '暂无问答',
+      answerStates: { ai: 'AI 已答', operator: '人工已答', escalated: '待人工', suggested: '待审核' },
+      askers: (n) => `${n} 人问`,
+      waitingHuman: (n) => `${n} 条待人工`,
+      forbidden: '当前令牌无权执行此操作',
+      actionFailed: '操作失败',
     },
     en: {
       pageTitle: 'livelens live screen',
@@ -157,6 +208,57 @@
         top_concern: 'Top concern',
         licence_violation: 'Compliance',
       },
+      alerts: 'Anomaly alerts',
+      alertsOpen: (n) => `${n} open`,
+      noAlerts: 'Every metric is within its band',
+      metricNames: { online: 'Online', gmv: 'GMV/min', conversion: 'Conversion' },
+      above: 'above expected',
+      below: 'below expected',
+      ack: 'Acknowledge',
+      acked: (who) => `acknowledged · ${who}`,
+      recommendations: 'Recommendations',
+      autonomySuggest: 'Suggest',
+      autonomyAuto: 'Auto',
+      noRecommendations: 'No recommendation: no playbook applies yet',
+      actionNames: {
+        flash_discount: 'Flash discount',
+        pin_product: 'Pin hot product',
+        switch_persona: 'Switch persona',
+        coupon_drop: 'Coupon drop',
+        lucky_bag: 'Lucky bag',
+        script_cue: 'Script cue',
+      },
+      accept: 'Accept',
+      reject: 'Reject',
+      fates: {
+        pending: 'pending',
+        accepted: 'accepted',
+        rejected: 'rejected',
+        auto_executed: 'auto-executed',
+        expired: 'expired',
+      },
+      colon: ': ',
+      uplift: 'Expected uplift',
+      unknown: 'unknown',
+      upliftMetric: 'GMV/min',
+      decideWithin: (m) => `decide within ${m} min`,
+      promoLeft: (time) => `promo ends in ${time}`,
+      evidence: 'Evidence',
+      checkCondition: 'condition',
+      observed: 'observed',
+      checkLicence: 'likeness licence',
+      checkPrice: 'price',
+      floorPrice: 'floor',
+      checkUplift: 'uplift',
+      passed: 'passed',
+      failed: 'failed',
+      qa: 'Live Q&A',
+      noAnswers: 'No questions answered yet',
+      answerStates: { ai: 'AI answered', operator: 'Host answered', escalated: 'Needs a person', suggested: 'To approve' },
+      askers: (n) => `${n} asked`,
+      waitingHuman: (n) => `${n} waiting for a person`,
+      forbidden: 'This token may not do that',
+      actionFailed: 'Action failed',
     },
   };
 
@@ -191,6 +293,7 @@
     insightNodes: new Map(), // key -> <li>, only for the insights of the shown frame
     hotWordsKey: '',
     pickerKey: '',
+    rowNodes: new Map(), // list id -> Map(key -> <li>), for the decision panels of the shown frame
   };
 
   window.livelens = { framesReceived: 0, lastFrame: null, lang: state.lang, session: null };
@@ -1037,6 +1140,272 @@
     setText('insights-count', entries.length ? t('insightsCount')(entries.length) : '');
   }
 
+  // -- decision panels: alerts, recommendations, Q&A -----------------------------------------
+
+  /** Keyed rows: a row keeps its node (and an opened evidence list) from frame to frame. */
+  function syncRows(listId, items, keyOf, build, update, firstOfSession) {
+    const list = $(listId);
+    let nodes = state.rowNodes.get(listId);
+    if (!nodes) {
+      nodes = new Map();
+      state.rowNodes.set(listId, nodes);
+    }
+    const keep = new Set();
+    items.forEach((item, position) => {
+      const key = keyOf(item);
+      keep.add(key);
+      let li = nodes.get(key);
+      if (!li) {
+        li = build(item);
+        li.dataset.key = key;
+        nodes.set(key, li);
+        if (!firstOfSession) li.classList.add('fresh');
+      }
+      update(li, item);
+      if (list.children[position] !== li) list.insertBefore(li, list.children[position] || null);
+    });
+    for (const [key, li] of [...nodes]) {
+      if (!keep.has(key)) {
+        li.remove();
+        nodes.delete(key);
+      }
+    }
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function rowSkeleton() {
+    const li = document.createElement('li');
+    const head = el('div', 'row-head');
+    head.append(el('span', 'row-tag'), el('span', 'row-meta'));
+    li.append(head, el('p', 'row-text'), el('p', 'row-sub'));
+    return li;
+  }
+
+  let toastTimer = 0;
+  function toast(message) {
+    const box = $('toast');
+    box.textContent = message;
+    box.hidden = false;
+    window.clearTimeout(toastTimer);
+    toastTimer = window.setTimeout(() => {
+      box.hidden = true;
+    }, 5000);
+  }
+
+  /** POST an operator's decision; the push brings the new state, the answer shows it at once. */
+  async function act(url, body, button, onDone) {
+    button.disabled = true;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body || {}),
+      });
+      const answer = await response.json().catch(() => null);
+      if (!response.ok) {
+        const message = answer && answer.error ? answer.error.message : `HTTP ${response.status}`;
+        toast(response.status === 403 ? `${t('forbidden')}: ${message}` : `${t('actionFailed')}: ${message}`);
+        button.disabled = false;
+        return;
+      }
+      onDone(answer);
+      scheduleRender();
+    } catch (error) {
+      toast(`${t('actionFailed')}: ${error}`);
+      button.disabled = false;
+    }
+  }
+
+  function renderAlerts(frame, firstOfSession) {
+    const alerts = frame.alerts || [];
+    syncRows('alerts', alerts, (row) => row.alert.alert_id, () => {
+      const li = rowSkeleton();
+      const actions = el('div', 'row-actions');
+      const button = el('button', 'ack');
+      button.type = 'button';
+      actions.append(button);
+      li.append(actions);
+      button.addEventListener('click', () => {
+        const id = li.dataset.key;
+        act(`/api/alerts/${encodeURIComponent(id)}/ack`, null, button, (stored) => {
+          const row = (currentFrame().alerts || []).find((a) => a.alert.alert_id === id);
+          if (row) row.acked_by = stored.acked_by;
+        });
+      });
+      return li;
+    }, (li, row) => {
+      const { alert } = row;
+      li.dataset.direction = alert.direction;
+      li.classList.toggle('acked', Boolean(row.acked_by));
+      const metric = t('metricNames')[alert.metric] || alert.metric;
+      setNodeText(li.querySelector('.row-tag'), `${metric} ${t(alert.direction)}`);
+      setNodeText(li.querySelector('.row-meta'), `z ${alert.worst_z.toFixed(1)}`);
+      setNodeText(li.querySelector('.row-text'), state.lang === 'zh' ? row.message_zh : row.message_en);
+      setNodeText(li.querySelector('.row-sub'), row.acked_by ? t('acked')(row.acked_by) : '');
+      const button = li.querySelector('button.ack');
+      button.hidden = Boolean(row.acked_by);
+      setNodeText(button, t('ack'));
+    }, firstOfSession);
+    $('alerts-empty').hidden = alerts.length > 0;
+    const open = alerts.filter((a) => !a.acked_by).length;
+    setText('alerts-note', open ? t('alertsOpen')(open) : '');
+  }
+
+  function fmtSigned(x) {
+    return `${x >= 0 ? '+' : '−'}${(Math.abs(x) * 100).toFixed(1)}%`;
+  }
+
+  function upliftText(uplift) {
+    if (uplift.value === null || uplift.value === undefined) return `${t('uplift')}${t('colon')}${t('unknown')}`;
+    const range = uplift.low === null ? '' : ` [${fmtSigned(uplift.low)}, ${fmtSigned(uplift.high)}]`;
+    return `${t('uplift')} ${fmtSigned(uplift.value)}${range} ${t('upliftMetric')}`;
+  }
+
+  function evidenceLine(check, currency) {
+    const ok = check.passed === undefined ? '' : ` · ${check.passed ? t('passed') : t('failed')}`;
+    const value = (v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v));
+    switch (check.check) {
+      case 'condition':
+        return `${t('checkCondition')}${t('colon')}${check.fact} ${check.op} ${value(check.value)} (${t('observed')} ${value(check.observed)})`;
+      case 'licence':
+        return `${t('checkLicence')}${t('colon')}${check.persona}${ok}`;
+      case 'price':
+        return `${t('checkPrice')}${t('colon')}${fmtMoney(check.price_minor, currency)} → ${fmtMoney(check.new_price_minor, currency)}`
+          + ` (−${check.offered_percent}%, ≤ ${check.max_discount_percent}%, ${t('floorPrice')} ${fmtMoney(check.floor_price_minor, currency)})${ok}`;
+      case 'uplift':
+        return `${t('checkUplift')}${t('colon')}${check.basis}`;
+      default:
+        return JSON.stringify(check);
+    }
+  }
+
+  function fmtClock(seconds) {
+    const s = Math.max(0, Math.round(seconds));
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  }
+
+  function targetText(row) {
+    const target = row.recommendation.target || {};
+    const parts = [];
+    if (row.product) parts.push(row.product);
+    if (target.percent !== undefined) parts.push(`−${target.percent}%`);
+    if (target.price_minor !== undefined) parts.push(fmtMoney(target.price_minor, currentCurrency()));
+    if (row.persona) parts.push(row.persona);
+    if (target.amount_minor !== undefined) parts.push(fmtMoney(target.amount_minor, currentCurrency()));
+    return parts.join(' · ');
+  }
+
+  function renderRecommendations(frame, firstOfSession) {
+    const rows = frame.recommendations || [];
+    const level = frame.autonomy === 'auto' ? 'auto' : 'suggest';
+    const badge = $('autonomy');
+    badge.dataset.level = level;
+    badge.dataset.i18n = level === 'auto' ? 'autonomyAuto' : 'autonomySuggest';
+    setNodeText(badge, t(badge.dataset.i18n));
+    const receivedAt = frame.receivedAt || Date.now();
+    syncRows('recommendations', rows, (row) => row.recommendation.recommendation_id, () => {
+      const li = rowSkeleton();
+      const uplift = el('p', 'row-sub uplift');
+      const actions = el('div', 'row-actions');
+      const accept = el('button', 'accept');
+      const reject = el('button', 'reject');
+      accept.type = reject.type = 'button';
+      actions.append(accept, reject, el('span', 'fate'), el('span', 'countdown'));
+      const evidence = el('details', 'evidence');
+      evidence.append(el('summary'), el('ul'));
+      li.append(uplift, actions, evidence);
+      const decide = (fate, button) => {
+        const id = li.dataset.key;
+        act(`/api/recommendations/${encodeURIComponent(id)}/fate`, { fate }, button, (entry) => {
+          const row = (currentFrame().recommendations || []).find(
+            (r) => r.recommendation.recommendation_id === id,
+          );
+          if (row) Object.assign(row, { fate: entry.fate, fate_by: entry.fate_by, fate_at: entry.fate_at });
+        });
+      };
+      accept.addEventListener('click', () => decide('accepted', accept));
+      reject.addEventListener('click', () => decide('rejected', reject));
+      return li;
+    }, (li, row) => {
+      const rec = row.recommendation;
+      li.dataset.fate = row.fate;
+      li.dataset.action = rec.action;
+      setNodeText(li.querySelector('.row-tag'), t('actionNames')[rec.action] || rec.action);
+      setNodeText(li.querySelector('.row-meta'), `${t('atMinute')(rec.minute)} · ${targetText(row)}`);
+      setNodeText(li.querySelector('.row-text'), state.lang === 'zh' ? rec.text_zh : rec.text_en);
+      const leftMin = Math.ceil((new Date(row.decide_by) - new Date(frame.at)) / 60000);
+      setNodeText(
+        li.querySelector('.row-sub:not(.uplift)'),
+        row.fate === 'pending' && leftMin > 0 ? t('decideWithin')(leftMin) : '',
+      );
+      const uplift = li.querySelector('.uplift');
+      uplift.classList.toggle('unknown', rec.expected_uplift.value === null);
+      uplift.title = rec.expected_uplift.basis;
+      setNodeText(uplift, upliftText(rec.expected_uplift));
+      const pending = row.fate === 'pending';
+      for (const button of li.querySelectorAll('.row-actions button')) {
+        button.hidden = !pending;
+        if (pending) button.disabled = false;
+      }
+      setNodeText(li.querySelector('button.accept'), t('accept'));
+      setNodeText(li.querySelector('button.reject'), t('reject'));
+      const by = row.fate_by && !pending ? ` · ${row.fate_by}` : '';
+      setNodeText(li.querySelector('.fate'), pending ? '' : `${t('fates')[row.fate] || row.fate}${by}`);
+      const countdown = li.querySelector('.countdown');
+      countdown.dataset.endsAt = row.remaining_s === null ? '' : String(receivedAt + row.remaining_s * 1000);
+      countdown.hidden = row.remaining_s === null;
+      tickCountdown(countdown);
+      const evidence = li.querySelector('details');
+      setNodeText(evidence.querySelector('summary'), `${t('evidence')} (${rec.evidence.length})`);
+      const key = `${state.lang}|${JSON.stringify(rec.evidence)}`;
+      if (evidence.dataset.key !== key) {
+        evidence.dataset.key = key;
+        evidence.querySelector('ul').replaceChildren(
+          ...rec.evidence.map((check) => {
+            const item = el('li', check.passed === false ? 'failed' : '', evidenceLine(check, frame.currency));
+            return item;
+          }),
+        );
+      }
+    }, firstOfSession);
+    $('recommendations-empty').hidden = rows.length > 0;
+  }
+
+  function tickCountdown(node) {
+    const endsAt = Number(node.dataset.endsAt || 0);
+    if (!endsAt) return;
+    const left = (endsAt - Date.now()) / 1000;
+    node.hidden = left <= 0;
+    setNodeText(node, t('promoLeft')(fmtClock(left)));
+  }
+
+  function renderAnswers(frame, firstOfSession) {
+    const rows = frame.answers || [];
+    syncRows('answers', rows, (row) => row.answer_id, rowSkeleton, (li, row) => {
+      const key = row.status === 'said' ? row.by || 'ai' : row.status;
+      li.dataset.status = row.status;
+      li.dataset.by = row.by || '';
+      li.dataset.escalated = String(row.escalated);
+      setNodeText(li.querySelector('.row-tag'), t('answerStates')[key] || key);
+      const meta = [t('askers')(row.askers)];
+      if (row.product) meta.push(row.product);
+      setNodeText(li.querySelector('.row-meta'), meta.join(' · '));
+      setNodeText(li.querySelector('.row-text'), row.text || row.question || '');
+      const sub = row.text && row.question ? row.question : row.reason || '';
+      setNodeText(li.querySelector('.row-sub'), sub);
+    }, firstOfSession);
+    $('answers-empty').hidden = rows.length > 0;
+    const waiting = rows.filter((row) => row.escalated).length;
+    setText('qa-note', waiting ? t('waitingHuman')(waiting) : '');
+  }
+
   function render() {
     state.renderQueued = false;
     const frame = currentFrame();
@@ -1045,6 +1414,8 @@
     if (firstOfSession) {
       state.insightNodes.forEach((li) => li.remove());
       state.insightNodes.clear();
+      state.rowNodes.forEach((nodes) => nodes.forEach((li) => li.remove()));
+      state.rowNodes.clear();
       state.renderedSession = frame.session_id;
     }
     document.body.classList.add('has-data');
@@ -1058,6 +1429,9 @@
     renderConcerns(frame);
     renderTimeline(frame, colors);
     renderInsights(frame, firstOfSession);
+    renderAlerts(frame, firstOfSession);
+    renderRecommendations(frame, firstOfSession);
+    renderAnswers(frame, firstOfSession);
   }
 
   function scheduleRender() {
@@ -1158,6 +1532,7 @@
       return; // not a frame; the next one replaces it anyway
     }
     if (!frame || typeof frame.session_id !== 'string') return;
+    frame.receivedAt = Date.now(); // countdowns run from the frame's arrival on this clock
     window.livelens.framesReceived += 1;
     window.livelens.lastFrame = frame;
     document.body.dataset.frames = String(window.livelens.framesReceived);
@@ -1224,6 +1599,7 @@
     applyLang();
     connect();
     loadSessions();
+    window.setInterval(() => document.querySelectorAll('.countdown').forEach(tickCountdown), 1000);
   }
 
   start();

@@ -1,0 +1,247 @@
+"""Recommendations while on air: the playbooks at each completed minute of a live session, as the
+replay evaluates them, recorded in the uplift ledger under the room's autonomy.
+
+:class:`LiveRecommender` keeps, per session, what :func:`~livelens.knowledge.recommender.
+replay_session` keeps in its loop — the minutes evaluated, when each playbook last fired (its
+cooldown) — and a :class:`~livelens.knowledge.recommender.Context` built once per session: the
+catalog, personas and licences of the compliance gate's memory (rebuilt when the gate reloads any
+of them, so a revoked licence applies at once), the ledger's estimates read once, and prices that
+follow the ``price.change`` events as they are folded in. So the live records what the replay of
+the same data replays (``tests/api/test_decisions.py`` checks it).
+
+A new recommendation is ``pending`` under the room's ``suggest`` autonomy and ``auto_executed``
+(by ``autonomy:auto``, audited like a person's decision) under ``auto``; a pending one whose window
+(``start + duration_s``, event time) has passed by the time a minute completes becomes
+``expired`` (by ``livelens:window``; nothing was done, so nothing is audited). Not thread-safe:
+the hub calls it under its lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final
+
+import msgspec
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from livelens.api.compliance import ComplianceGate
+from livelens.api.decision_panels import decide_by, recommendation_row
+from livelens.dashboard.frame import LiveRecommendation
+from livelens.engine.session_state import SessionState
+from livelens.engine.windows import MICROS, MINUTE_US
+from livelens.events.reference import ReferenceData
+from livelens.governance.audit import AuditLog
+from livelens.information.metrics import SessionMetrics
+from livelens.knowledge.autonomy import AUTO_ACTOR, AutonomyStore, Level, RoomAutonomy
+from livelens.knowledge.facts import facts_at
+from livelens.knowledge.ledger import Entry, Ledger
+from livelens.knowledge.playbooks import Playbook
+from livelens.knowledge.recommender import (
+    Context,
+    Recommendation,
+    _ranked_personas,  # the replay's persona ranking: the live must rank the same way
+    recommend_at,
+)
+
+SHOWN_RECOMMENDATIONS: Final = 8
+EXPIRY_ACTOR: Final = "livelens:window"  # fate_by of a recommendation whose window passed
+
+
+@dataclass(slots=True)
+class _Session:
+    room_id: str
+    evaluated: int = 0  # minutes whose playbooks were evaluated (0 … evaluated - 1)
+    context: Context | None = None
+    context_of: tuple[int, int, int] = (0, 0, 0)  # identity of the catalog/personas/licences used
+    price_changes: list[tuple[int, str, int]] = field(default_factory=list)  # (ts µs, product, ¤)
+    last_fired: dict[str, int] = field(default_factory=dict)  # playbook id -> minute
+    entries: dict[str, Entry] | None = None  # the ledger's entries of the session, by id
+
+
+class LiveRecommender:
+    def __init__(
+        self,
+        ledger: Ledger,
+        autonomy: AutonomyStore,
+        audit: AuditLog,
+        playbooks: Sequence[Playbook],
+    ) -> None:
+        self.ledger, self.autonomy, self.audit = ledger, autonomy, audit
+        self.playbooks = list(playbooks)
+        self._sessions: dict[str, _Session] = {}
+        self._levels: dict[str, Level] = {}  # room -> autonomy level (read once, kept current)
+
+    def _session(self, session_id: str, room_id: str) -> _Session:
+        found = self._sessions.get(session_id)
+        if found is None:
+            found = self._sessions[session_id] = _Session(room_id=room_id)
+        return found
+
+    def fold(self, new: pa.Table) -> None:
+        """Keep the price changes of every batch (discounts are priced from them)."""
+        changes = new.filter(pc.equal(new["type"], "price.change"))
+        if changes.num_rows == 0:
+            return
+        ts_us = changes["ts"].cast(pa.int64()).to_pylist()
+        columns = ("session_id", "room_id", "product_id", "price_minor")
+        rows = zip(ts_us, *(changes[c].to_pylist() for c in columns), strict=True)
+        for ts, session_id, room_id, product_id, price_minor in rows:
+            if product_id is not None and price_minor is not None:
+                session = self._session(session_id, room_id)
+                session.price_changes.append((int(ts), product_id, int(price_minor)))
+
+    def evaluated(self, session_id: str) -> int:
+        """How many of the session's minutes were evaluated."""
+        found = self._sessions.get(session_id)
+        return found.evaluated if found else 0
+
+    # -- evaluating --------------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        state: SessionState,
+        metrics: SessionMetrics,
+        complete: int,
+        *,
+        gate: ComplianceGate,
+        names: Mapping[str, str],
+    ) -> list[Recommendation]:
+        """The playbooks at each minute completed since the last call, as the replay runs them
+        (the same readiness by cooldown, facts, ranking and constraints)."""
+        session = self._session(state.session_id, state.room_id)
+        if not gate.products:  # as the replay: no catalog, no recommendations
+            session.evaluated = max(session.evaluated, complete)
+            return []
+        context = self._context(session, state, metrics, gate)
+        reference = ReferenceData(
+            products=list(gate.products.values()), personas=list(gate.personas.values())
+        )
+        made: list[Recommendation] = []
+        for t in range(session.evaluated, complete):
+            fired = session.last_fired
+            ready = [
+                p
+                for p in self.playbooks
+                if p.id not in fired or t - fired[p.id] >= max(1, p.cooldown_minutes)
+            ]
+            if not ready:
+                continue
+            facts = facts_at(metrics, t, reference)
+            found, _withheld = recommend_at(
+                ready, facts, context, _ranked_personas(metrics, t), names
+            )
+            for recommendation in found:
+                fired[recommendation.playbook.split("@")[0]] = t
+            made.extend(found)
+        session.evaluated = max(session.evaluated, complete)
+        return made
+
+    def _context(
+        self, session: _Session, state: SessionState, metrics: SessionMetrics, gate: ComplianceGate
+    ) -> Context:
+        identity = (id(gate.products), id(gate.personas), id(gate.licences))
+        if session.context is None or session.context_of != identity:
+            uplift = self.ledger.estimates() if session.context is None else session.context.uplift
+            session.context = Context(
+                room_id=state.room_id,
+                platform=state.platform,
+                session_id=state.session_id,
+                started_at=metrics.started_at,
+                products=dict(gate.products),
+                personas=dict(gate.personas),
+                licences=dict(gate.licences),
+                prices={},
+                uplift=uplift,  # read once per session
+            )
+            session.context_of = identity
+        prices: dict[str, list[tuple[int, int]]] = {}
+        for ts, product_id, price_minor in session.price_changes:
+            minute = (ts - state.first_us) // MINUTE_US  # as the replay: from the first event
+            prices.setdefault(product_id, []).append((minute, price_minor))
+        for changes in prices.values():
+            changes.sort()
+        if prices != session.context.prices:
+            session.context = msgspec.structs.replace(session.context, prices=prices)
+        return session.context
+
+    # -- the ledger --------------------------------------------------------------------------
+
+    def _entries(self, session: _Session, session_id: str) -> dict[str, Entry]:
+        if session.entries is None:  # what the ledger holds already (a restart, a replay)
+            session.entries = {
+                e.recommendation.recommendation_id: e for e in self.ledger.entries(session_id)
+            }
+        return session.entries
+
+    def record(self, state: SessionState, made: list[Recommendation], now: datetime) -> bool:
+        """New recommendations into the ledger: pending, or executed under ``auto``."""
+        session = self._session(state.session_id, state.room_id)
+        entries = self._entries(session, state.session_id)
+        new = [r for r in made if r.recommendation_id not in entries]
+        if not new:
+            return False
+        self.ledger.record(new)
+        auto = self.level(state.room_id) == "auto"
+        for recommendation in new:
+            rec_id = recommendation.recommendation_id
+            if auto:
+                self.ledger.set_fate(rec_id, "auto_executed", AUTO_ACTOR, now)
+                details = {"fate": "auto_executed", "playbook": recommendation.playbook}
+                self.audit.append(AUTO_ACTOR, "recommendation.fate", rec_id, details, at=now)
+            entries[rec_id] = self.ledger.entry(rec_id)
+        return True
+
+    def expire(self, state: SessionState, now: datetime, *, final: bool = False) -> bool:
+        """Pending recommendations whose window has passed (``final``: the session ended, every
+        pending one) become ``expired``."""
+        session = self._session(state.session_id, state.room_id)
+        entries = self._entries(session, state.session_id)
+        at = datetime.fromtimestamp(state.last_us / MICROS, UTC)
+        changed = False
+        for rec_id, entry in list(entries.items()):
+            if entry.fate != "pending" or (not final and at < decide_by(entry.recommendation)):
+                continue
+            current = self.ledger.entry(rec_id)  # a person may have decided it in between
+            if current.fate == "pending":
+                current = self.ledger.set_fate(rec_id, "expired", EXPIRY_ACTOR, now)
+            entries[rec_id] = current
+            changed = True
+        return changed
+
+    def on_fate(self, recommendation_id: str) -> str | None:
+        """A person set a fate: show it; returns the session, when it is followed here."""
+        entry = self.ledger.entry(recommendation_id)
+        session = self._sessions.get(entry.recommendation.session_id)
+        if session is None or session.entries is None:
+            return None
+        session.entries[recommendation_id] = entry
+        return entry.recommendation.session_id
+
+    def shown(
+        self, session_id: str, now: datetime, names: Mapping[str, str]
+    ) -> list[LiveRecommendation]:
+        """The session's latest recommendations (by minute, then priority), newest first."""
+        session = self._sessions.get(session_id)
+        entries = sorted(
+            (session.entries or {}).values() if session else (),
+            key=lambda e: (-e.recommendation.minute, -e.recommendation.priority),
+        )
+        return [recommendation_row(e, now, names) for e in entries[:SHOWN_RECOMMENDATIONS]]
+
+    # -- autonomy ----------------------------------------------------------------------------
+
+    def level(self, room_id: str) -> Level:
+        if room_id not in self._levels:
+            self._levels[room_id] = self.autonomy.get(room_id).level
+        return self._levels[room_id]
+
+    def set_autonomy(self, room_id: str, level: str, by: str, at: datetime) -> RoomAutonomy:
+        found = self.autonomy.set(room_id, level, by, at)
+        self._levels[room_id] = found.level
+        return found
+
+    def rooms_sessions(self, room_id: str) -> set[str]:
+        return {s for s, session in self._sessions.items() if session.room_id == room_id}

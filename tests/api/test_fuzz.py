@@ -132,8 +132,8 @@ SESSION: Final = [
     {**record, "ts": record["ts"] + int((NOW - timedelta(minutes=7) - T0).total_seconds() * 1000)}
     for record in random_session_records(5, viewers=30, minutes=6)
 ]
-# A simulated session that ended a minute ago: it has recommendations to decide on, and accepted
-# prices land right after it (stamped now), not weeks after the session they are for.
+# A simulated session with recommendations to decide on. Nothing is posted to it afterwards: a new
+# event would move it past their windows, and the live hub would let them expire.
 LIVE: Final = SimulationConfig(
     minutes=20, peak_viewers=300, seed=7, session_id="sim-live", start=NOW - timedelta(minutes=21)
 )
@@ -274,8 +274,8 @@ DOCUMENTS: Final[dict[tuple[str, str], Callable[[dict[str, str]], st.SearchStrat
         st.sampled_from(["reject", "answer", "approve", "undo"]),
         st.sampled_from([None, "今晚十点下播", "最好的马甲"]),
     ),
-    ("POST", "/api/products/{product_id}/price-suggestion/accept"): lambda _ids: st.sampled_from(
-        [{"session": "sim-live"}, {"session": "sim-live", "max_discount_pct": 10}]
+    ("POST", "/api/products/{product_id}/price-suggestion/accept"): lambda ids: st.sampled_from(
+        [{"session": ids["session_id"]}, {"session": ids["session_id"], "max_discount_pct": 10}]
     ),
     ("POST", "/api/recommendations/{recommendation_id}/fate"): lambda _ids: st.sampled_from(
         [{"fate": f} for f in ("accepted", "rejected", "auto_executed", "expired")]

@@ -12,8 +12,9 @@ the same data replays (``tests/api/test_decisions.py`` checks it).
 A new recommendation is ``pending`` under the room's ``suggest`` autonomy and ``auto_executed``
 (by ``autonomy:auto``, audited like a person's decision) under ``auto``; a pending one whose window
 (``start + duration_s``, event time) has passed by the time a minute completes becomes
-``expired`` (by ``livelens:window``; nothing was done, so nothing is audited). Not thread-safe:
-the hub calls it under its lock.
+``expired`` (by ``livelens:window``; nothing was done, so nothing is audited). Only what the live
+recorded is expired and shown: recommendations recorded after the fact (the replay's ``record``)
+are the reviewer's. Not thread-safe: the hub calls it under its lock.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class _Session:
     context_of: tuple[int, int, int] = (0, 0, 0)  # identity of the catalog/personas/licences used
     price_changes: list[tuple[int, str, int]] = field(default_factory=list)  # (ts µs, product, ¤)
     last_fired: dict[str, int] = field(default_factory=dict)  # playbook id -> minute
-    entries: dict[str, Entry] | None = None  # the ledger's entries of the session, by id
+    entries: dict[str, Entry] = field(default_factory=dict)  # what the live recorded, by id
 
 
 class LiveRecommender:
@@ -169,18 +170,15 @@ class LiveRecommender:
 
     # -- the ledger --------------------------------------------------------------------------
 
-    def _entries(self, session: _Session, session_id: str) -> dict[str, Entry]:
-        if session.entries is None:  # what the ledger holds already (a restart, a replay)
-            session.entries = {
-                e.recommendation.recommendation_id: e for e in self.ledger.entries(session_id)
-            }
-        return session.entries
-
     def record(self, state: SessionState, made: list[Recommendation], now: datetime) -> bool:
-        """New recommendations into the ledger: pending, or executed under ``auto``."""
+        """New recommendations into the ledger: pending, or executed under ``auto``. One the
+        ledger holds already (a restart re-evaluates the session) is left as it is."""
+        if not made:
+            return False
         session = self._session(state.session_id, state.room_id)
-        entries = self._entries(session, state.session_id)
-        new = [r for r in made if r.recommendation_id not in entries]
+        entries = session.entries
+        held = {e.recommendation.recommendation_id for e in self.ledger.entries(state.session_id)}
+        new = [r for r in made if r.recommendation_id not in held]
         if not new:
             return False
         self.ledger.record(new)
@@ -195,10 +193,10 @@ class LiveRecommender:
         return True
 
     def expire(self, state: SessionState, now: datetime, *, final: bool = False) -> bool:
-        """Pending recommendations whose window has passed (``final``: the session ended, every
-        pending one) become ``expired``."""
-        session = self._session(state.session_id, state.room_id)
-        entries = self._entries(session, state.session_id)
+        """Pending recommendations the live recorded whose window has passed (``final``: the
+        session ended, every pending one) become ``expired``. Those recorded after the fact (the
+        replay's ``record``) are the reviewer's, and are left alone."""
+        entries = self._session(state.session_id, state.room_id).entries
         at = datetime.fromtimestamp(state.last_us / MICROS, UTC)
         changed = False
         for rec_id, entry in list(entries.items()):
@@ -215,7 +213,7 @@ class LiveRecommender:
         """A person set a fate: show it; returns the session, when it is followed here."""
         entry = self.ledger.entry(recommendation_id)
         session = self._sessions.get(entry.recommendation.session_id)
-        if session is None or session.entries is None:
+        if session is None or recommendation_id not in session.entries:
             return None
         session.entries[recommendation_id] = entry
         return entry.recommendation.session_id
@@ -226,7 +224,7 @@ class LiveRecommender:
         """The session's latest recommendations (by minute, then priority), newest first."""
         session = self._sessions.get(session_id)
         entries = sorted(
-            (session.entries or {}).values() if session else (),
+            session.entries.values() if session else (),
             key=lambda e: (-e.recommendation.minute, -e.recommendation.priority),
         )
         return [recommendation_row(e, now, names) for e in entries[:SHOWN_RECOMMENDATIONS]]

@@ -405,6 +405,35 @@ def test_a_backfill_is_caught_up_without_acting(tmp_path: Path) -> None:
         store.close()
 
 
+def test_what_was_recorded_after_the_fact_is_left_to_the_reviewer(tmp_path: Path) -> None:
+    store = history_store(tmp_path / "s.duckdb")
+    try:
+        hub = open_hub(store, Clock(), [])
+        events = simulated(3, 4)
+        hub.ingest(SourceBatch("backfill", events))
+        with hub.lock:  # what POST /api/sessions/{id}/recommendations/record does
+            hub.summarise_sessions()
+            replayed = recommend_session(store, LIVE, starter_playbooks()).recommendations
+            Ledger(store.con).record(replayed)
+        assert replayed
+        # a price change a minute after the session: the session is live again, its minutes
+        # complete, and every replayed recommendation's window has long passed …
+        late = msgspec.structs.replace(
+            next(e for e in events if e.__struct_config__.tag == "price.change"),
+            event_id="late-price",
+            ts=events[-1].ts + timedelta(minutes=1),
+        )
+        hub.ingest(SourceBatch("live", [late]))
+        assert hub.undecided == {LIVE}
+        hub.decide()
+        hub.finish()
+        # … yet they are the reviewer's: still pending, and not on the live screen
+        assert {e.fate for e in Ledger(store.con).entries(LIVE)} == {"pending"}
+        assert hub.frame(LIVE).recommendations == []
+    finally:
+        store.close()
+
+
 def test_webhooks_come_from_the_environment() -> None:
     found = webhooks_from_env(
         {"LIVELENS_ALERT_WEBHOOKS": "http://a/x, http://b/y", "LIVELENS_WEBHOOK_SECRET": "s"}

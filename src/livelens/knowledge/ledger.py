@@ -47,6 +47,8 @@ class Ledger:
 
     def record(self, recommendations: list[Recommendation]) -> int:
         """Add recommendations not yet in the ledger (as pending); returns how many were new."""
+        if not recommendations:  # DuckDB's executemany refuses an empty parameter list
+            return 0
         before = self._count()
         self.con.executemany(
             "INSERT OR IGNORE INTO recommendation_ledger (recommendation_id, session_id, room_id, "

@@ -17,7 +17,11 @@ utterance), and the ``announce_at``-th asker gets the "好几位宝宝都在问�
 with the latency of their own decision; the counts of each kind are reported separately, so the
 effect of merging is visible. ``--no-merge`` turns merging off (every question answered anew).
 
-    .venv/bin/python bench/bench_qa.py --rate 2000 --seconds 30
+The answer log is in memory, or with ``--duckdb [FILE]`` the store's ``qa_answers`` and
+``qa_questions`` tables (in memory, or in a store file) written as the API writes them: flushed by
+a background writer thread; ``--foreground-log`` flushes on the answering thread instead.
+
+    .venv/bin/python bench/bench_qa.py --rate 2000 --seconds 30 [--duckdb FILE]
 """
 
 from __future__ import annotations
@@ -75,8 +79,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     log: AnswerLog = InMemoryAnswerLog()
     con = None
     if args.duckdb:
-        con = duckdb.connect(":memory:")
-        log = DuckDBAnswerLog(con)
+        con = duckdb.connect(args.duckdb)
+        log = DuckDBAnswerLog(con, background=not args.foreground_log)
     room = QaRoom(
         Answerer(catalog), log=log, merge_window_ms=0 if args.no_merge else args.window_ms
     )
@@ -128,14 +132,19 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             kinds["answered anew"] += 1
     elapsed = time.perf_counter() - start
     if isinstance(log, DuckDBAnswerLog):
-        log.flush()
+        log.close()
     return {
         "rate_target": args.rate,
         "rate_achieved": round(total / elapsed),
         "questions": total,
         "distinct_texts": len({text for text, _ in offered}),
         "merge_window_ms": 0 if args.no_merge else args.window_ms,
-        "log": "duckdb qa_answers (:memory:)" if args.duckdb else "in-memory",
+        "log": (
+            f"duckdb qa_answers ({args.duckdb}), "
+            + ("flushed on the answering thread" if args.foreground_log else "background writer")
+            if args.duckdb
+            else "in-memory"
+        ),
         "latency_ms": {
             "p50": round(percentile(latencies_ms, 50), 3),
             "p90": round(percentile(latencies_ms, 90), 3),
@@ -154,7 +163,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--window-ms", type=int, default=10_000, help="merge window")
     parser.add_argument("--no-merge", action="store_true", help="answer every question anew")
-    parser.add_argument("--duckdb", action="store_true", help="log to a DuckDB qa_answers table")
+    parser.add_argument(
+        "--duckdb",
+        nargs="?",
+        const=":memory:",
+        metavar="FILE",
+        help="log to a DuckDB qa_answers table (in memory, or in FILE: a store file)",
+    )
+    parser.add_argument(
+        "--foreground-log",
+        action="store_true",
+        help="with --duckdb: flush on the answering thread (the API's logs use a writer thread)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     print(json.dumps(run(args), ensure_ascii=False, indent=2))

@@ -77,7 +77,9 @@ def _json(value: Any, status: int = 200) -> Response:
 
 def qa_sessions(hub: LiveHub) -> QaSessions:
     """The Q&A rooms of the hub's sessions, fed by every batch the hub ingests."""
-    sessions = QaSessions(lambda session_id: DuckDBAnswerLog(hub.store.con, session_id))
+    sessions = QaSessions(
+        lambda session_id: DuckDBAnswerLog(hub.store.con, session_id, background=True)
+    )
 
     def fold(events: Any) -> None:  # called under the hub's lock
         if sessions.fold(events):

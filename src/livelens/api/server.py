@@ -32,6 +32,7 @@ class Service:
 
     def close(self) -> None:
         with self.hub.lock:
+            self.app.state.qa.close()  # the Q&A logs write what is left on their own cursors
             self.store.close()
 
 

@@ -8,6 +8,11 @@ operator acts, so writes are buffered by ``answer_id`` and flushed in batches
 questions that joined since its last flush are appended — a record that a thousand viewers asked
 is never rewritten with its thousand questions. Question texts are stored as the answerer kept
 them: redacted.
+
+With ``background=True`` (the API's logs) a flush hands its rows to a
+:class:`~livelens.qa.log_writer.BackgroundWriter` and returns: the answering thread never waits on
+DuckDB. Reading syncs first; :meth:`DuckDBAnswerLog.close` writes what is left — call it before
+the connection closes.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any, Final
 import msgspec
 import pyarrow as pa
 
+from livelens.qa.log_writer import BackgroundWriter
 from livelens.qa.records import AnswerRecord, Question
 
 _DDL: Final = """
@@ -83,7 +89,14 @@ _FLUSH_AT: Final = 512  # distinct records; smaller batches measured worse (hot 
 
 
 class DuckDBAnswerLog:
-    def __init__(self, con: Any, room_id: str = "room", *, flush_at: int = _FLUSH_AT) -> None:
+    def __init__(
+        self,
+        con: Any,
+        room_id: str = "room",
+        *,
+        flush_at: int = _FLUSH_AT,
+        background: bool = False,
+    ) -> None:
         self.con = con
         self.room_id = room_id
         self.flush_at = flush_at
@@ -95,6 +108,9 @@ class DuckDBAnswerLog:
         _warm_up(con)
         (last,) = con.execute("SELECT coalesce(max(seq), 0) FROM qa_answers").fetchone()
         self._next = itertools.count(int(last) + 1)
+        self._writer: BackgroundWriter[_Rows] | None = (
+            BackgroundWriter(con, _write_rows) if background else None
+        )
 
     def write(self, record: AnswerRecord) -> None:
         if record.answer_id not in self._seq:
@@ -108,39 +124,36 @@ class DuckDBAnswerLog:
             return
         answers = [self._row(record) for record in self._dirty.values()]
         questions = [row for record in self._dirty.values() for row in self._new_questions(record)]
-        self._write_rows(answers, questions)
         for record in self._dirty.values():
             self._stored_questions[record.answer_id] = len(record.questions)
         self._dirty.clear()
+        if self._writer is None:
+            _write_rows(self.con, (answers, questions))
+        else:
+            self._writer.put((answers, questions))
 
-    def _write_rows(self, answers: list[tuple[Any, ...]], questions: list[tuple[Any, ...]]) -> None:
-        # Arrow batches, not executemany (which runs the statement once per row); the SQL reads
-        # them by name (replacement scan)
-        qa_incoming = _table(_COLUMNS, _TYPES, answers)  # noqa: F841
-        qa_incoming_questions = _table(_QUESTION_COLUMNS, _QUESTION_TYPES, questions)  # noqa: F841
-        names, question_names = ", ".join(_COLUMNS), ", ".join(_QUESTION_COLUMNS)
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            self.con.execute(
-                f"INSERT OR REPLACE INTO qa_answers ({names}) SELECT {names} FROM qa_incoming"  # noqa: S608
-            ).fetchall()
-            self.con.execute(
-                f"INSERT INTO qa_questions ({question_names}) "  # noqa: S608
-                f"SELECT {question_names} FROM qa_incoming_questions"
-            ).fetchall()
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
+    def sync(self) -> None:
+        """Flush, and wait until everything flushed is in the tables."""
+        self.flush()
+        if self._writer is not None:
+            self._writer.sync()
+
+    def close(self) -> None:
+        """Write what is left and stop the background writer (before the connection closes)."""
+        self.flush()
+        if self._writer is not None:
+            self._writer.close()
 
     def get(self, answer_id: str) -> AnswerRecord | None:
         if answer_id in self._dirty:
             return self._dirty[answer_id]
+        if self._writer is not None:
+            self._writer.sync()
         found = self._read("answer_id = ?", [answer_id])
         return found[0] if found else None
 
     def records(self) -> list[AnswerRecord]:
-        self.flush()
+        self.sync()
         return self._read("room_id = ?", [self.room_id])
 
     def _read(self, where: str, params: list[Any]) -> list[AnswerRecord]:
@@ -193,6 +206,31 @@ class DuckDBAnswerLog:
             record.operator_answer,
             len(record.questions),
         )
+
+
+_Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]  # qa_answers, qa_questions rows
+
+
+def _write_rows(con: Any, rows: _Rows) -> None:
+    """One flush in one transaction: Arrow batches, not executemany (which runs the statement
+    once per row); the SQL reads them by name (replacement scan)."""
+    answers, questions = rows
+    qa_incoming = _table(_COLUMNS, _TYPES, answers)  # noqa: F841
+    qa_incoming_questions = _table(_QUESTION_COLUMNS, _QUESTION_TYPES, questions)  # noqa: F841
+    names, question_names = ", ".join(_COLUMNS), ", ".join(_QUESTION_COLUMNS)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"INSERT OR REPLACE INTO qa_answers ({names}) SELECT {names} FROM qa_incoming"  # noqa: S608
+        ).fetchall()
+        con.execute(
+            f"INSERT INTO qa_questions ({question_names}) "  # noqa: S608
+            f"SELECT {question_names} FROM qa_incoming_questions"
+        ).fetchall()
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 _TYPES: Final = (

@@ -260,3 +260,10 @@ class QaSessions:
             flush = getattr(session.room.log, "flush", None)
             if flush is not None:
                 flush()
+
+    def close(self) -> None:
+        """Close the logs that hold something open (a background writer's cursor)."""
+        for session in self._sessions.values():
+            close = getattr(session.room.log, "close", None)
+            if close is not None:
+                close()

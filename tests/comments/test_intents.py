@@ -1,11 +1,12 @@
 """The concern/intent taxonomy and question detection, measured on a labelled evaluation set.
 
-Three files hold 1817 live-commerce comments as viewers type them (slang, typos, emoji,
+Four files hold 2416 live-commerce comments as viewers type them (slang, typos, emoji,
 Traditional characters, pinyin, multi-concern comments and hard negatives), one JSON object per
 line: ``text``, ``labels``, ``is_question``, ``round``. ``intent_eval.jsonl`` holds rounds A–E
 (943); ``intent_blind_eval.jsonl`` holds round F (436; its author's notes and counts are in
 ``intent_blind_eval.md``); ``intent_blind_eval_g.jsonl`` holds round G (438; notes in
-``intent_blind_eval_g.md``). 36 short comments of round F ("链接", "已拍", "有S码吗" …) were also
+``intent_blind_eval_g.md``); ``intent_blind_eval_h.jsonl`` holds round H (599; notes in
+``intent_blind_eval_h.md``). 36 short comments of round F ("链接", "已拍", "有S码吗" …) were also
 written, independently, in earlier rounds; both copies are kept.
 
 How labels were decided (one written rule per label; a comment takes every label that applies):
@@ -83,6 +84,26 @@ regression per label, leave-one-round-out over A–G) was tried and not shipped:
 macro-F1 0.77 on the held-out rounds (A–G mean), below the lexicon's blind scores, and added to
 the lexicon it gained at most 0.02 on round G (the only round that lexicon had not seen) while
 costing precision. The next blind round is the only measure of generalisation.
+
+Round H (``intent_blind_eval_h.jsonl``, 599 comments; its author's notes in
+``intent_blind_eval_h.md``) was written by a fourth engineer under the same conditions and scored
+once, blind, against the lexicon tuned on A–G: macro-F1 0.839, question accuracy 0.967 (weakest:
+other 0.41 — precision 0.26, comments whose cue the lexicon lacked fell through to other —
+complaint 0.81, quality 0.82, authenticity 0.83, how_to_buy 0.84). That is the honest
+generalisation estimate of the lexicon as it then stood. Round H was then used for tuning with
+rounds G and earlier (2026-11-29): phrasing families rather than comments — counts and dimensions
+asked (几本, 长宽高, "155/90", "拍38还是39"), sensations and side effects in use (戴久了, 会胖,
+起疹子, 晕妆), sarcasm and broken promises (抢钱, 凭什么, "说是X … 只有Y", "实物小一圈"), praise
+as "better than expected" or trust (超出预期, 没得说, 信任, "比X便宜多了"), payment and delivery
+options (月付, 单独买, 自提, 送上门), product properties by category written from the domain, and
+two-character A-not-A questions (防滑不防滑). Every phrase was checked against the 41k real
+Bilibili comments (``test_real_comments.py``) and dropped or narrowed where it fired wrongly
+there (pdd is a streamer's name there, 戴着 is about glasses, 个头 matches 这个头). Where rounds
+disagree the majority reading was kept (退货运费谁出 is shipping too, 假一赔十 after-sales too:
+rounds F, G and H against A and D). Round H's score below (0.953) is therefore in-sample, like
+every other round's; the cross-round transfer was small (the changes drawn from H moved round G
+by +0.003, those drawn from G moved H by less than 0.001), so the next blind round, not these
+numbers, will say how far the lexicon generalises.
 """
 
 from __future__ import annotations
@@ -106,18 +127,18 @@ EVAL_PATHS = (
     Path(__file__).with_name("intent_eval.jsonl"),  # rounds A–E
     Path(__file__).with_name("intent_blind_eval.jsonl"),  # round F, written blind
     Path(__file__).with_name("intent_blind_eval_g.jsonl"),  # round G, written blind
+    Path(__file__).with_name("intent_blind_eval_h.jsonl"),  # round H, written blind
 )
 MIN_MACRO_F1 = 0.85
-# Measured 2026-11-29 after tuning on round G (in-sample): all rounds 0.968, question 0.990;
-# per round A .989 B .981 C .976 D .985 E .992 F .971 G .928. The guards sit just below.
+# Measured 2026-11-29 after tuning on rounds G and H (in-sample): all rounds A–H 0.967, question
+# 0.987; per round A .984 B .981 C .981 D .981 E .992 F .974 G .941 H .953 (H: question .977).
+# The guards sit just below. Round H scored 0.839 (question 0.967) once, blind, before this
+# tuning; its guard now only catches regressions, it says nothing about generalisation.
 MIN_ALL_ROUNDS_MACRO_F1 = 0.96
-MIN_ROUND_G_MACRO_F1 = 0.92
+MIN_ROUND_G_MACRO_F1 = 0.93
+MIN_ROUND_H_MACRO_F1 = 0.94
 MIN_QUESTION_ACCURACY = 0.98
-# Round H: written blind on 2026-11-29 and never used for tuning; scored once after the tuning on
-# A–G: macro-F1 0.839, question accuracy 0.967. A guard against regressions, kept out of tuning.
-BLIND_ROUND_H = Path(__file__).with_name("intent_blind_eval_h.jsonl")
-MIN_ROUND_H_MACRO_F1 = 0.83
-MIN_ROUND_H_QUESTION_ACCURACY = 0.96
+MIN_ROUND_H_QUESTION_ACCURACY = 0.97
 
 
 class EvalRow(TypedDict):
@@ -184,11 +205,11 @@ def test_intent_labels_are_the_public_contract() -> None:
 
 
 def test_eval_set_is_well_formed(eval_rows: list[EvalRow]) -> None:
-    assert len(eval_rows) >= 1800
+    assert len(eval_rows) >= 2400
     for path in EVAL_PATHS:
         texts = [row["text"] for row in _read(path)]
         assert len(set(texts)) == len(texts), f"duplicate comments in {path.name}"
-    assert {row["round"] for row in eval_rows} == set("ABCDEFG")
+    assert {row["round"] for row in eval_rows} == set("ABCDEFGH")
     counts = Counter(label for row in eval_rows for label in row["labels"])
     assert set(counts) == set(INTENT_LABELS)
     assert min(counts.values()) >= 20, counts
@@ -217,19 +238,12 @@ def test_intents_and_questions_on_the_eval_set(
         assert round_macro >= MIN_MACRO_F1, round_name
         if round_name == "G":
             assert round_macro >= MIN_ROUND_G_MACRO_F1
+        if round_name == "H":
+            assert round_macro >= MIN_ROUND_H_MACRO_F1
+            assert round_questions >= MIN_ROUND_H_QUESTION_ACCURACY
     assert macro >= MIN_ALL_ROUNDS_MACRO_F1
     assert question_accuracy >= MIN_QUESTION_ACCURACY
     assert all(f1 >= 0.8 for _, _, f1, _ in per_label.values()), per_label
-
-
-def test_blind_round_h(segmenter: Segmenter) -> None:
-    rows = _read(BLIND_ROUND_H)
-    assert len(rows) >= 300
-    assert {row["round"] for row in rows} == {"H"}
-    _, macro, question_accuracy = _scores(rows, segmenter)
-    print(f"\nround H (blind): n={len(rows)} macro-F1 {macro:.3f} q {question_accuracy:.3f}")
-    assert macro >= MIN_ROUND_H_MACRO_F1
-    assert question_accuracy >= MIN_ROUND_H_QUESTION_ACCURACY
 
 
 def test_simulator_concerns_are_recognised(segmenter: Segmenter) -> None:

@@ -1,7 +1,7 @@
 """What a comment is about: the live-commerce concern/intent taxonomy, and whether it asks.
 
 The model is a weighted lexicon (:mod:`livelens.comments.lexicon`), not a trained classifier:
-the labelled rounds in ``tests/comments`` (1,817 comments) are too few to train one that
+the labelled rounds in ``tests/comments`` (2,416 comments) are too few to train one that
 generalises (a character n-gram logistic regression scored macro-F1 0.77 on held-out rounds,
 below the lexicon's blind scores; see docs/comments.md), an operator can read why a comment got
 a label and fix a miss by adding a phrase, and it runs in a few microseconds per comment, which
@@ -232,11 +232,12 @@ def _alternation(words: str) -> str:
 
 _NOT_QUESTION: Final = re.compile(_alternation(NOT_QUESTION))
 _QUESTION_WORD: Final = re.compile(_alternation(QUESTION_WORDS))
-# 好不好, 有没有, 贵不贵 (not "了没了": particles do not ask)
-_A_NOT_A: Final = re.compile(r"(?P<a>[^\W\d_了的啊吧呢吗])[不没](?P=a)")
+# 好不好, 有没有, 贵不贵, 防滑不防滑 (not "了没了": particles do not ask; not a repeated
+# "不要剪不要剪", where the A is preceded by 不 itself)
+_A_NOT_A: Final = re.compile(r"(?<![不没])(?P<a>[^\W\d_了的啊吧呢吗]{1,2})[不没](?P=a)")
 _FINAL_PARTICLE: Final = re.compile(f"(?:{_alternation(QUESTION_FINALS)})[啊呀]?\\W*$")
 # X还是Y offers a choice; 还是 opening the comment or after a person ("我还是喜欢") does not.
-_CHOICE: Final = re.compile(r"(?<=\w)(?<![我你他她])还是(?!喜欢|觉得|算了|要|买|不错|可以|挺)")
+_CHOICE: Final = re.compile(r"(?<=\w)(?<![我你他她才])还是(?!喜欢|觉得|算了|要|买|不错|可以|挺)")
 # "160 100斤", "身高158体重52": a body measure alone asks which size fits.
 _BODY_MEASURE: Final = re.compile(
     r"^(?:身高)?1[4-9]\d(?:cm)?[ ,/]?(?:体重)?\d{2,3}(?:\.\d)?(?:斤|kg|公斤)?$"

@@ -506,7 +506,78 @@ PHRASE_CUES: Final[tuple[tuple[str, float, str], ...]] = (
     # ads that point to the poster's page, a side business, loans or follower sales
     ("spam", STRONG, "看我作品 我作品 看简介 看我简介 私信详谈 私信我 联系我 砍一刀 帮我砍 帮我点"),
     ("spam", STRONG, "代发 涨粉 买粉 刷粉 贷款 无抵押 秒批 网贷 外贸原单 尾货 一手货源"),
+    # Phrasing families found in the errors of rounds G and H (2026-11-29), written as families
+    # (counts and dimensions, sensations and side effects, sarcasm and broken promises, trust and
+    # "better than expected", payment and delivery options), each checked against the real chat.
+    # size: counts and dimensions asked ("长宽高", "能睡几个人"), a size sold out
+    ("size", STRONG, "长宽高 多少号 能睡几 睡几个 坐几个 几个人睡 几个人坐 几人睡 几人坐 断码"),
+    ("how_to_buy", STRONG, "多少号链接 在几号 第几号 几号链接"),
+    # quality: properties asked, sensations, side effects and durability in use
+    ("quality", STRONG, "耐热 耐高温 耐低温 耐寒 乳化 吸力 承重 内衬 防滑 配方 年份 几年的 几度"),
+    ("quality", STRONG, "存放 放几年 能放几年 戴久了 穿久了 用久了 坐久了 会胖 长胖 发胖 上火"),
+    ("quality", STRONG, "红屁屁 起疹子 疹子 晕染 晕妆 熊猫眼 气泡 坏点 有毒 塑料味 辣嗓子 耳朵疼"),
+    ("quality", STRONG, "不头疼 头疼 年级能 年级可以 岁能 岁可以"),
+    ("complaint", STRONG, "红屁屁 起疹子 晕染 晕妆 熊猫眼 气泡 坏点 有毒 塑料味 辣嗓子 头疼"),
+    ("praise", STRONG, "不头疼"),
+    # complaint: sarcasm and rhetoric, broken promises, waiting, the host's talk
+    ("complaint", STRONG, "抢钱 黑箱 很扯 太扯 好扯 扯淡 冤种 凭什么 仅供参考 什么态度"),
+    ("complaint", STRONG, "好慢 很慢 真慢 巨慢 超慢 又不发 就是不发 一直不发 不发货 都不回"),
+    ("complaint", STRONG, "不回讯息 不回信息 绕半天 绕来绕去 扯半天 等半天 只讲优点 只说优点"),
+    ("complaint", STRONG, "不讲缺点 僵硬 好僵 太僵 很僵 手速不够 手速太慢 抽不中 根本不是"),
+    ("complaint", STRONG, "拍完就降价 买完就降价 拍完就降 买完就降 薄得 碎末"),
+    ("price", STRONG, "拍完就降价 买完就降价 抢钱"),
+    ("discount", STRONG, "抽不中"),
+    ("complaint", HINT, "说好的"),
+    (
+        "complaint",
+        STRONG,
+        "有点慢 快递慢 物流慢 发货慢 还没开价 还不报价 不报价 不算数 不算话 味道不对",
+    ),
+    ("complaint", CLEAR, "怀疑"),
+    ("price", STRONG, "还没开价 还不报价 不报价 买贵了"),
+    ("comparison", STRONG, "买贵了"),
+    ("shipping", STRONG, "快递慢 物流慢 发货慢"),
+    ("quality", STRONG, "味道不对 机芯 925银 s925"),
+    ("authenticity", STRONG, "怀疑是假"),
+    ("stock", STRONG, "送完了 送完"),
+    ("praise", CLEAR, "nice"),
+    # product properties by category, written from the domain (food, beauty, clothes, gadgets,
+    # home), and the defects viewers report in them
+    ("quality", STRONG, "肉质 果肉 果径 熟度 脆甜 筋道 劲道 嚼劲 腥味 膻味 鲜甜 肥瘦 酸度"),
+    ("quality", STRONG, "质地 延展性 成膜 提亮 暗沉 含棉量 克重 充绒量 蓬松 掉绒 跑绒 钻毛"),
+    ("quality", STRONG, "充电速度 充电快 兼容 刷新率 分辨率 防霉 防潮 隔音 遮光 易清洗 不沾"),
+    ("quality", STRONG, "发臭 有腥味 腥味重 烂心 空心 干巴 不甜 苦涩 发软 缩水严重 甜不甜"),
+    ("complaint", STRONG, "掉绒 跑绒 钻毛 发臭 有腥味 腥味重 烂心 干巴 不甜 苦涩 缩水严重"),
+    ("quality", STRONG, "薄得 碎末 回甘 不扎 泡着"),
+    ("comparison", CLEAR, "好几个牌子 好多牌子 很多牌子"),
+    ("complaint", CLEAR, "不敢给 不敢用 不敢吃"),
+    ("interaction", STRONG, "绕半天 绕来绕去 扯半天"),
+    ("shipping", STRONG, "又不发 就是不发 一直不发 不发货"),
+    ("stock", STRONG, "手速不够 手速太慢 限量 有几种 有哪几种 有多少种"),
+    # praise: better than expected, trust, worth it, much better
+    ("praise", STRONG, "超出预期 超预期 比想象中好 比想象的好 比预期好 没得说 没话说"),
+    ("praise", STRONG, "买得值 划得来 信任 最好用 最好吃 强多了 好多了 不骗人 没骗人"),
+    ("price", STRONG, "买得值 划得来"),
+    # interaction: watching the stream, cheering, the host as an AI
+    ("interaction", STRONG, "开播 看直播 看热闹 看到现在 牛牛 是ai 是真人"),
+    # how_to_buy: payment and ordering options
+    ("how_to_buy", STRONG, "月付 单独买 单买 单独拍 分开拍 一起拍 拍两次"),
+    # discount, shipping, after_sales, authenticity, comparison: other names for known things
+    ("discount", STRONG, "国补 国家补贴 拍一发二 拍一发三 买一发二 discount 抽个奖 没中 没抽中"),
+    ("shipping", STRONG, "ship shipping 取货 超商 自提 送上门 驿站 不送上门 运费谁出 退货运费"),
+    ("complaint", STRONG, "不送上门"),
+    ("after_sales", STRONG, "保固 专票 开票 普票 开发票 假一赔"),
+    ("authenticity", STRONG, "真金 真银 原瓶 序列号 验机"),
+    ("comparison", CLEAR, "虾皮 几个牌子 别的牌子 其他牌子 新版 旧版"),
+    ("comparison", STRONG, "一样的才 同款才 同样的才"),
+    ("price", STRONG, "一半价 才一半"),
+    (
+        "spam",
+        STRONG,
+        "加薇 微信同名 v同名 需要的滴滴 需要滴滴 闲鱼搜 搜我 在家可做 一天两三百 一天几百",
+    ),
     # blockers: contain a cue but mean something else
+    ("", 0.0, "气泡音 真金白银"),
     ("", 0.0, "钱包 号码 密码 二维码 码住 撤退 退出 贵州 宝贵 富贵 真的假的 冲突 买了什么 坑位"),
     ("", 0.0, "今天几号 好几 几乎 下单 好看吗 差不多 牛肉 牛奶 牛仔 买了没 拍了没 拍了怎么"),
     ("", 0.0, "买了怎么"),
@@ -533,6 +604,8 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     ),
     ("卖", r"卖\d+", {"price": CLEAR}),
     (_NUMERALS, rf"[{_NUMERALS}]+块[一二三四五六七八九]?(?!钱)", {"price": CLEAR}),
+    # "拍38还是39": a choice between two shoe sizes (before the price look-ahead below)
+    (_DIGITS, r"(?<![\d.])[34]\d还是[34]\d(?![\d.])", {"size": STRONG}),
     (_DIGITS, r"(?<![\d.])\d{2,5}(?=也|还|都|就|才)", {"price": 1.5}),
     # "9.9包邮": a price with free delivery
     (_DIGITS, r"(?<![\d.])\d+\.\d+包邮", {"price": CLEAR}),
@@ -575,7 +648,7 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     (
         "几多",
         r"(?:几|多少)(?:厘米|cm|寸|片|颗|抽|张|卷|包(?!邮)|袋|支|粒|瓶|罐|盒|条|只|根|毫升|升|克|g|ml|kg"
-        r"|斤装|个装)",
+        r"|斤装|个装|本|套|两(?!个)|米(?!饭)|层|双)",
         {"size": STRONG},
     ),
     ("大小", r"[大小]一点的|[大小]号", {"size": STRONG}),
@@ -627,7 +700,17 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     ),
     ("比", r"比(?:描述|图片|照片|宣传|实物|视频|介绍|想象|预期)", {}),
     ("比", r"比[^,.!?。，]{1,8}贵", {"comparison": STRONG, "complaint": 1.5}),
-    ("比", r"比[^,.!?。，]{1,8}(?:便宜|好|强|差|值|低|实惠|划算)", {"comparison": STRONG}),
+    # "比超市便宜多了": a deal found better than elsewhere is praised too
+    (
+        "比",
+        r"比[^,.!?。，]{1,8}便宜(?:多了|好多|一半|太多|不少|一大截)",
+        {"comparison": STRONG, "praise": ENOUGH},
+    ),
+    (
+        "比",
+        r"比[^,.!?。，]{1,10}(?:便宜|好|强|差|值|低|实惠|划算|怎么样|如何)",
+        {"comparison": STRONG},
+    ),
     ("哪", r"哪个[^,.!?。，]{0,4}(?:更|高|值|划算|适合)", {"comparison": STRONG}),
     # quality: A-not-A of a sensory attribute or a defect ("甜不甜", "掉不掉"); suitability
     (_TASTES, rf"(?P<taste>[{_TASTES}])不(?P=taste)", {"quality": STRONG}),
@@ -645,7 +728,7 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     (_DEFECTS, rf"(?P<defect>[{_DEFECTS}])不(?P=defect)", {"quality": STRONG}),
     (
         "能可",
-        r"(?:能|可以)(?:吃|用|喝|戴|带|洗|机洗|水洗|煮|蒸|泡|微波)(?:吗|不|么)",
+        r"(?:能|可以)(?:吃|用|喝|戴|带|洗|机洗|水洗|煮|蒸|泡|微波|吞|晒|烘|爬|睡|坐)(?:吗|不|么)",
         {"quality": STRONG},
     ),
     (
@@ -689,7 +772,7 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     # a taste or feel to excess: "酸得要命", "咸得不行", "好咸", "巨硬"
     (
         _TASTES,
-        rf"[{_TASTES}](?:得|的)(?:要命|不行|受不了|离谱|发苦|没法吃)",
+        rf"[{_TASTES}](?:得|的)(?:要命|不行|受不了|离谱|发苦|没法吃|倒牙)",
         {"quality": STRONG, "complaint": STRONG},
     ),
     # early failure: "洗了一次就", "穿两天就", "用了一周就"
@@ -706,8 +789,9 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     ),
     # a cheaper price before: "上次才199", "昨天只要89"
     (
-        "上之昨平前",
-        r"(?:上次|之前|昨天|平时|上回|前天)[^,.!?。，]{0,4}(?:才|只要|只卖|\d+(?:元|块))",
+        "上之昨平前刚去",
+        r"(?:上次|之前|昨天|平时|上回|前天|刚才|刚刚|上周|去年)[^,.!?。，]{0,4}"
+        r"(?:才|只要|只卖|还是\d|\d+(?:元|块))",
         {"comparison": STRONG},
     ),
     # a multi-buy price: "99三件", "三件99"
@@ -734,7 +818,7 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     # praise of the host's selling
     (
         "讲",
-        r"讲[得的](?:真|好|很|太|超)?(?:清楚|明白|细|专业|棒|好)(?![快慢])",
+        r"讲[得的](?:真|好|很|太|超|还|更|挺|蛮)?(?:清楚|明白|细|专业|棒|好)(?![快慢])",
         {"praise": STRONG, "interaction": ENOUGH},
     ),
     # interaction: the host's call-and-reply ("扣1", "1111", "666"); remarks on the host's person
@@ -746,10 +830,41 @@ PATTERN_CUES: Final[tuple[tuple[str, str, dict[str, float]], ...]] = (
     (
         "主老",
         r"(?:主播|老板)[^,.!?。，]{0,6}?(?:好看|漂亮|美|帅|可爱|专业|厉害|棒|会挑|会选|好听"
-        r"|温柔|皮肤|大气|亲切|耐心|真诚|实在|敬业|有气质|身材)",
+        r"|温柔|皮肤|大气|亲切|耐心|真诚|实在|敬业|有气质|身材|清楚|溜|逼真|自然|越来越像)",
         {"interaction": ENOUGH, "praise": ENOUGH},
     ),
     ("主老", r"(?:主播|老板)[^,.!?。，]{0,6}?(?:辛苦|别|不要)", {"interaction": ENOUGH}),
+    # Families from the errors of rounds G and H (2026-11-29), checked against the real chat.
+    # size: "155/90" (height/bust), "拍38还是39" (a choice between two shoe sizes)
+    (_DIGITS, r"(?<![\d.])1[4-9]\d/\d{2,3}[ab]?(?![\d.])", {"size": STRONG}),
+    # quality: a choice between two tastes or feels ("软还是硬", "甜还是酸")
+    (_TASTES, rf"[{_TASTES}]还是[{_TASTES}]", {"quality": STRONG}),
+    # complaint: a claim belied ("说是5斤 称了只有4斤", "说是加厚 薄得跟纸一样"), the goods
+    # smaller or worse than shown ("实物小一圈"), a size far off, a question asked again and again
+    (
+        "说",
+        r"说(?:是|好)[^,.!?。，]{1,8}[,，\s]+[^,.!?。，]{0,8}(?:只有|才|根本|薄得|没有|不是)",
+        {"complaint": STRONG},
+    ),
+    # a garment too short or small by a margin: "短了一截", "小了一码"
+    (
+        "短长小大肥瘦紧松",
+        r"[短长小大肥瘦紧松]了(?:一截|一圈|一码|一号|两码|好多)",
+        {"size": STRONG, "complaint": STRONG},
+    ),
+    # a price changed by an amount since the viewer bought: "今天降了20"
+    (
+        "降涨",
+        r"[降涨]了[\d一二三四五六七八九十几]+(?:元|块)?",
+        {"price": STRONG, "comparison": STRONG},
+    ),
+    # "够三口人用吗": a household size
+    (_NUMERALS + _DIGITS + "几", r"[\d一二两三四五六七八九几]口人", {"size": STRONG}),
+    ("实", r"实物[^,.!?。，]{0,4}(?:小|差|丑|薄|短|不一样|不符|太)", {"complaint": STRONG}),
+    ("严太特非巨超", r"(?:严重|太|特别|非常|巨|超)偏[大小短长]", {"complaint": STRONG}),
+    ("问", r"问了?(?:好多|好几|[\d一二三四五六七八九十几]+)(?:遍|次)", {"complaint": STRONG}),
+    # praise: "质量确实可以", "真可以" said as a verdict (not "确实可以玩")
+    ("确真挺蛮", r"(?:确实|真的|真|挺|蛮)可以(?=$|[\s,.!~。，])", {"praise": STRONG}),
 )
 
 # A host or stream mention ("@host" phrases) with no shopping concern is talk to or about the
@@ -797,7 +912,7 @@ QUESTION_FINALS: Final = "呢 不 没"
 NOT_QUESTION: Final = (
     "好几 几乎 几十 几百 十几 怎么这么 怎么那么 不管怎么 什么鬼 什么垃圾 什么玩意 没什么 什么都"
     " 没啥 哪怕 干吗 谁买啊 谁要啊 谁会买 什么破 怎么又 怎么老是 怎么总是 怎么每次 能不能别"
-    " 可不可以别 能不能快点 了几次 了几天 没几"
+    " 可不可以别 能不能快点 了几次 了几天 没几 凭什么 什么态度 谁懂"
 )
 # A comment that is only one of these words (or its repetition) asks about it: "链接", "价格".
 BARE_QUESTIONS: Final = "链接 价格 价钱 尺码 码数 运费 库存 材质 优惠券 券 规格 尺寸"

@@ -17,7 +17,7 @@ from livelens.comments.intents import classify, is_question
 from livelens.comments.normalize import normalize
 from livelens.comments.segment import Segmenter
 from livelens.comments.sentiment import Sentiment, SentimentModel
-from livelens.comments.spam import is_spam
+from livelens.comments.spam import spam_signals
 
 # Live chat repeats itself (chants, "多少钱", "扣1"): the 41k real Bilibili comments hold 17k
 # distinct texts. Results are a pure function of the text, so they are memoised per analyzer.
@@ -87,12 +87,13 @@ class CommentAnalyzer:
             for text, feeling in zip(new, sentiments, strict=True):
                 normalized = normalize(text)
                 tokens = self.segmenter.tokens(normalized)
+                signals = spam_signals(normalized)  # the ad signals, found once for both uses
                 cache[text] = CommentAnalysis(
                     text=text,
                     tokens=tokens,
-                    intents=classify(normalized, tokens),
+                    intents=classify(normalized, tokens, signals=signals),
                     sentiment=feeling,
                     is_question=is_question(normalized, tokens),
-                    is_spam=is_spam(normalized),
+                    is_spam=bool(signals),
                 )
         return [cache[text] for text in texts]

@@ -34,11 +34,12 @@ from livelens.governance.audit import AuditLog
 from livelens.governance.licence_registry import LicenceRegistry
 from livelens.information.compute import metrics_of
 from livelens.ingest import IngestPolicy, ingest_batch
-from livelens.intelligence.alert_scan import scan_session
+from livelens.intelligence.alert_scan import scan_session, session_alert_changes
 from livelens.intelligence.alert_store import AlertStore, StoredAlert
 from livelens.knowledge.autonomy import AUTO_ACTOR
+from livelens.knowledge.facts import alert_spans
 from livelens.knowledge.ledger import Entry, Ledger
-from livelens.knowledge.playbooks import starter_playbooks
+from livelens.knowledge.playbooks import parse_playbooks, starter_playbooks
 from livelens.knowledge.replay import recommend_session
 from livelens.settings import data_dir
 from livelens.sinks.webhook import verify_signature
@@ -58,6 +59,23 @@ LIVE = "day-3"
 START = DEFAULT_START + timedelta(days=3)
 STOP = (START + timedelta(minutes=20), START + timedelta(minutes=30))  # no order is paid
 AUTO_AT = START + timedelta(minutes=20)  # a manager switches the room to auto
+# a playbook on the alerts (BI): the live and the replay must read them alike
+ALERT_CUE = parse_playbooks(
+    """
+id: sales-stopped-cue
+version: 1
+title: {zh: 转化骤降提示, en: Conversion dropped}
+priority: 80
+cooldown_minutes: 10
+when: [{fact: alert_open.conversion, op: "==", value: below}]
+action:
+  kind: script_cue
+  duration_s: 60
+  script: {zh: 转化率骤降：检查下单链接, en: "Conversion dropped: check the order link"}
+""",
+    "test",
+)
+PLAYBOOKS = [*starter_playbooks(), *ALERT_CUE]
 SLICE = timedelta(seconds=15)
 LATENESS = timedelta(seconds=10)  # the engine's watermark lag
 KEY = b"test-key-0123456789abcdef-0123456"
@@ -146,6 +164,7 @@ def open_hub(store: DuckDBStore, clock: Clock, webhooks: list[Webhook]) -> LiveH
         stopwords=load_stopwords(data_dir() / "stopwords"),
         clock=clock,
         webhooks=webhooks,
+        playbooks=PLAYBOOKS,
     )
     hub.replay()
     hub.decisions.decide_every = timedelta(0)  # a run at every completed minute
@@ -308,9 +327,25 @@ def test_alert_changes_reach_the_webhooks_without_holding_up_ingest(fed: Fed) ->
 
 def test_recommendations_recorded_live_are_the_replay(fed: Fed) -> None:
     ledger = [e.recommendation for e in Ledger(fed.store.con).entries(LIVE)]
-    replay = recommend_session(fed.store, LIVE, starter_playbooks()).recommendations
+    replay = recommend_session(fed.store, LIVE, PLAYBOOKS).recommendations
     assert {r.action for r in replay} >= {"flash_discount", "pin_product", "lucky_bag"}
     assert ledger == sorted(replay, key=lambda r: (r.minute, r.playbook))
+
+
+def test_the_alerts_the_playbooks_read_live_are_the_replay(fed: Fed) -> None:
+    """The ``alert_open`` facts: the live's alert spans are the replay's, and a playbook on them
+    fires the minute after the scoring that raised the sales-stop alert, not before."""
+    live = alert_spans(fed.hub.decisions._live[LIVE].changes)
+    assert live == alert_spans(session_alert_changes(fed.store, LIVE))
+    stop = next(s for s in live if (s.metric, s.direction) == ("conversion", "below"))
+    cues = [
+        e.recommendation
+        for e in Ledger(fed.store.con).entries(LIVE)
+        if e.recommendation.playbook == "sales-stopped-cue@v1"
+    ]
+    assert cues
+    assert cues[0].minute == stop.raised_minute + 1
+    assert cues[0].evidence[0]["observed"] == "below"
 
 
 def test_a_pending_recommendation_expires_when_its_window_passes(fed: Fed) -> None:

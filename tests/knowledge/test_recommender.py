@@ -168,17 +168,38 @@ action: {kind: flash_discount, product: p1, persona: best_persona, percent: 20}
 START = datetime(2026, 11, 11, 12, tzinfo=UTC)
 
 
+def _raised_before(list_price: int, changes: list[tuple[int, int]], minute: int) -> bool:
+    """Whether the live price rose at any step up to ``minute`` (from the list price on)."""
+    live = [list_price, *(price for at, price in changes if at <= minute)]
+    return any(after > before for before, after in pairwise(live))
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     list_price=st.integers(min_value=100, max_value=1_000_000),
     floor_share=st.floats(min_value=0.0, max_value=1.0),
-    current_share=st.floats(min_value=0.5, max_value=1.0),
+    changes=st.lists(
+        st.tuples(st.integers(0, 8), st.floats(min_value=0.5, max_value=1.3)), max_size=4
+    ),
+    paid=st.lists(
+        st.tuples(st.integers(0, 8), st.floats(min_value=0.5, max_value=1.3)), max_size=4
+    ),
     percent=st.floats(min_value=0.5, max_value=25.0),
+    coupon_share=st.one_of(st.none(), st.floats(min_value=0.001, max_value=0.6)),
     valid=st.lists(st.booleans(), min_size=3, max_size=3),
 )
-def test_no_emitted_recommendation_breaks_the_floor_or_a_licence(
-    list_price: int, floor_share: float, current_share: float, percent: float, valid: list[bool]
+def test_no_emitted_recommendation_breaks_a_price_guardrail_or_a_licence(
+    list_price: int,
+    floor_share: float,
+    changes: list[tuple[int, float]],
+    paid: list[tuple[int, float]],
+    percent: float,
+    coupon_share: float | None,
+    valid: list[bool],
 ) -> None:
+    """Flash discounts and coupons over live prices that may rise and fall (先涨后降 included) and
+    orders paid at any of them: whatever is emitted passes all four BI price guardrails, checked
+    here from the history itself, and puts only a licensed persona on air."""
     floor = int(list_price * floor_share)
     product = Product(
         product_id="p1",
@@ -195,7 +216,10 @@ def test_no_emitted_recommendation_breaks_the_floor_or_a_licence(
         lic if ok else msgspec.structs.replace(lic, revoked_at=START - timedelta(days=1))
         for lic, ok in zip(licences, valid, strict=True)
     ]
-    current = max(floor, int(list_price * current_share))
+    live = sorted(
+        ((at, max(floor, int(list_price * share))) for at, share in changes), key=lambda c: c[0]
+    )
+    bought = sorted((at, max(1, int(list_price * share))) for at, share in paid)
     context = Context(
         room_id="r",
         platform="sim",
@@ -204,22 +228,136 @@ def test_no_emitted_recommendation_breaks_the_floor_or_a_licence(
         products={"p1": product},
         personas={p.persona_id: p for p in personas},
         licences={lic.licence_id: lic for lic in licences},
-        prices={"p1": [(0, current)]},
+        prices={"p1": live},
+        paid={"p1": bought},
         uplift={},
     )
-    playbook = msgspec.structs.replace(
-        DISCOUNT, action=msgspec.structs.replace(DISCOUNT.action, percent=percent)
-    )
-    facts = {"minute": 5, "best_persona": "p-0", "persona": None}
+    if coupon_share is None:
+        action = msgspec.structs.replace(DISCOUNT.action, percent=percent)
+    else:
+        amount = max(1, int(list_price * coupon_share))
+        action = msgspec.structs.replace(
+            DISCOUNT.action, kind="coupon_drop", percent=None, amount_minor=amount
+        )
+    playbook = msgspec.structs.replace(DISCOUNT, action=action)
+    minute = 5
+    facts = {"minute": minute, "best_persona": "p-0", "persona": None}
     made, withheld = recommend_at([playbook], facts, context, ranked_personas=["p-0", "p-1", "p-2"])
     assert len(made) + len(withheld) == 1
+    current = ([list_price] + [price for at, price in live if at <= minute])[-1]
+    paid_by_now = {price for at, price in bought if at <= minute}
     for r in made:
-        assert r.target["price_minor"] >= floor
-        assert r.target["percent"] <= min(percent, playbook.max_discount_percent)
-        assert r.target["price_minor"] == round(current * (1 - r.target["percent"] / 100))
+        if coupon_share is None:
+            price = r.target["price_minor"]
+            assert r.target["percent"] <= min(percent, playbook.max_discount_percent)
+            assert price == round(current * (1 - r.target["percent"] / 100))
+        else:
+            price = current - r.target["amount_minor"]
+        reference = r.target.get("reference_price_minor")
+        base = current if reference is None else reference
+        assert price >= floor  # floor_price
+        assert 100 * (1 - price / base) <= playbook.max_discount_percent + 1e-9  # max_discount
+        assert reference is None or reference in paid_by_now  # reference_price: really paid
+        assert not (price < current and _raised_before(list_price, live, minute))  # 先涨后降
+        price_checks = [e for e in r.evidence if e["check"] == "price"]
+        assert price_checks
+        assert all(g["passed"] for e in price_checks for g in e["guardrails"])
+        assert {g["name"] for g in price_checks[0]["guardrails"]} == {
+            "floor_price",
+            "max_discount",
+            "reference_price",
+            "no_raise_then_discount",
+        }
         appearance = Appearance(
             persona_id=r.target["persona"], room_id="r", platform="sim", at=r.start, category="服饰"
         )
         assert licence_problems(appearance, context.personas, context.licences) == []
     if not any(valid):
         assert not made
+    if _raised_before(list_price, live, minute):
+        assert not made  # every discount and coupon is a cut: none after a raise
+
+
+def _one_product_context(
+    *, list_price: int = 10_000, floor: int = 6_000, **changes: object
+) -> Context:
+    product = Product(
+        product_id="p1",
+        title="T",
+        category="服饰",
+        list_price_minor=list_price,
+        floor_price_minor=floor,
+    )
+    personas = [Persona(persona_id="p-0", display_name="P0", licence_id="lic-0")]
+    context = Context(
+        room_id="r",
+        platform="sim",
+        session_id="s",
+        started_at=START,
+        products={"p1": product},
+        personas={"p-0": personas[0]},
+        licences={lic.licence_id: lic for lic in simulated_licences(personas, START)},
+        prices={},
+        uplift={},
+    )
+    return msgspec.structs.replace(context, **changes) if changes else context
+
+
+FACTS = {"minute": 5, "best_persona": "p-0", "persona": None}
+
+
+def test_a_discount_after_a_raise_is_withheld() -> None:
+    """先涨后降: the price went up from 9000 to 10000 at minute 2; a 10% cut at minute 5 would land
+    above the floor and within the maximum, and is still withheld, with the raise as the reason."""
+    playbook = msgspec.structs.replace(
+        DISCOUNT, action=msgspec.structs.replace(DISCOUNT.action, percent=10)
+    )
+    context = _one_product_context(prices={"p1": [(0, 9_000), (2, 10_000)]})
+    made, withheld = recommend_at([playbook], FACTS, context, ranked_personas=["p-0"])
+    assert made == []
+    assert "no_raise_then_discount" in withheld[0].reason
+    assert "9000 → 10000" in withheld[0].reason
+    steady = _one_product_context(prices={"p1": [(0, 10_000)]})
+    made, _ = recommend_at([playbook], FACTS, steady, ranked_personas=["p-0"])
+    assert [r.target["price_minor"] for r in made] == [9_000]
+
+
+def test_the_struck_through_price_is_one_that_orders_paid() -> None:
+    """The reference (划线) price a flash discount shows is the highest unit price orders paid so
+    far that is not above the current price; with no orders it shows none."""
+    playbook = msgspec.structs.replace(
+        DISCOUNT, action=msgspec.structs.replace(DISCOUNT.action, percent=10)
+    )
+    paid = {"p1": [(1, 9_500), (2, 10_000), (7, 10_000)]}  # minute 7 is after the decision
+    context = _one_product_context(prices={"p1": [(0, 9_800)]}, paid=paid)
+    made, _ = recommend_at([playbook], FACTS, context, ranked_personas=["p-0"])
+    assert made[0].target["reference_price_minor"] == 9_500
+    price = next(e for e in made[0].evidence if e["check"] == "price")
+    reference = next(g for g in price["guardrails"] if g["name"] == "reference_price")
+    assert reference["passed"]
+    assert "9500" in reference["detail"]
+    unpaid = _one_product_context(prices={"p1": [(0, 9_800)]})
+    made, _ = recommend_at([playbook], FACTS, unpaid, ranked_personas=["p-0"])
+    assert "reference_price_minor" not in made[0].target
+
+
+@pytest.mark.parametrize("kind", ["coupon_drop", "lucky_bag"])
+@pytest.mark.parametrize("product", ["p1", None])
+def test_a_coupon_or_lucky_bag_below_the_floor_is_withheld(kind: str, product: str | None) -> None:
+    """A 2000 coupon on a 7000 price leaves 5000, below the 6000 floor: withheld; 500 is fine.
+    Without a product the coupon can be used on anything in the catalog: each is checked."""
+    context = _one_product_context(prices={"p1": [(0, 7_000)]})
+    for amount, emitted in ((2_000, False), (500, True)):
+        action = msgspec.structs.replace(
+            DISCOUNT.action, kind=kind, product=product, percent=None, amount_minor=amount
+        )
+        playbook = msgspec.structs.replace(DISCOUNT, action=action)
+        made, withheld = recommend_at([playbook], FACTS, context, ranked_personas=["p-0"])
+        assert bool(made) is emitted
+        if emitted:
+            price = next(e for e in made[0].evidence if e["check"] == "price")
+            assert (price["effective_price_minor"], price["passed"]) == (6_500, True)
+        else:
+            assert "p1: price guardrail fails: floor_price (price 5000 vs floor 6000)" in (
+                withheld[0].reason
+            )

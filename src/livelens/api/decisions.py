@@ -14,7 +14,8 @@ run, what the post-live tools do after the fact:
 * **recommendations** — the playbooks are evaluated at each completed minute exactly as
   :func:`~livelens.knowledge.recommender.replay_session` evaluates them and recorded in the uplift
   ledger, ``pending`` or ``auto_executed`` by the room's autonomy; pending ones expire when their
-  window passes (:mod:`livelens.api.live_recommendations`).
+  window passes (:mod:`livelens.api.live_recommendations`). The alerts scored so far are facts
+  the playbooks read (``alert_open``: :func:`~livelens.knowledge.facts.alert_spans`).
 
 Minutes that arrive as a backfill — more than five minutes of a session's event time in one batch,
 a past session posted at once — are caught up on
@@ -57,6 +58,7 @@ from livelens.intelligence.alerts import Alert, AlertChange, AlertRule
 from livelens.intelligence.anomaly import MinuteHistory, history_of
 from livelens.intelligence.live_alerts import LiveAlerter
 from livelens.knowledge.autonomy import AutonomyStore, Level, RoomAutonomy
+from livelens.knowledge.facts import alert_spans
 from livelens.knowledge.ledger import Ledger
 from livelens.knowledge.playbooks import Playbook, starter_playbooks
 from livelens.sinks.webhook import DeadLetters, WebhookSink
@@ -90,6 +92,7 @@ class _Live:
     ran_at: datetime | None = None  # wall clock of the last run
     alerts: dict[str, Alert] = field(default_factory=dict)  # open ones, by id
     acked: dict[str, str] = field(default_factory=dict)  # alert id -> who acknowledged it
+    changes: list[AlertChange] = field(default_factory=list)  # in order: the alert facts
 
 
 def backfilled_sessions(new: pa.Table, sessions: list[str]) -> set[str]:
@@ -243,7 +246,8 @@ class LiveDecisions:
         metrics = metrics_of(state)
         changed = self._alerts(live, metrics)
         recommender = self.recommender
-        made = recommender.evaluate(state, metrics, complete, gate=gate, names=names)
+        alerts = alert_spans(live.changes)
+        made = recommender.evaluate(state, metrics, complete, gate=gate, names=names, alerts=alerts)
         changed |= recommender.record(state, made, now)
         changed |= recommender.expire(state, now, final=final)
         return changed
@@ -265,8 +269,9 @@ class LiveDecisions:
             return
         live.decided = complete
         metrics = metrics_of(state)
-        self.alerter.update(metrics)
-        self.recommender.evaluate(state, metrics, complete, gate=gate, names=names)
+        live.changes.extend(self.alerter.update(metrics))
+        alerts = alert_spans(live.changes)
+        self.recommender.evaluate(state, metrics, complete, gate=gate, names=names, alerts=alerts)
 
     def _alerts(self, live: _Live, metrics: SessionMetrics) -> bool:
         """Score the completed minutes; store what changed; tell the webhooks what is news: an
@@ -274,6 +279,7 @@ class LiveDecisions:
         re-scores a session silently; an episode that opened and closed during a backfill is
         stored, not announced."""
         changes = self.alerter.update(metrics)
+        live.changes.extend(changes)
         if not changes:
             return False
         latest: dict[str, Alert] = {}

@@ -48,6 +48,7 @@ from livelens.information.compute import metrics_of
 from livelens.information.detectors import detect_all
 from livelens.information.metrics import SessionMetrics
 from livelens.ingest import BatchResult, IngestPolicy, ingest_batch
+from livelens.knowledge.playbooks import Playbook, starter_playbooks
 from livelens.sources.base import SourceBatch
 from livelens.store.duckdb import DuckDBStore
 
@@ -79,9 +80,11 @@ class LiveHub:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         policy: IngestPolicy | None = None,
         webhooks: Sequence[Webhook] | None = None,
+        playbooks: Sequence[Playbook] | None = None,
     ) -> None:
         """``webhooks``: where alerts are delivered (None: from the environment,
-        :func:`~livelens.api.alert_outbox.webhooks_from_env`)."""
+        :func:`~livelens.api.alert_outbox.webhooks_from_env`); ``playbooks``: what the live
+        recommender and the recommendation routes evaluate (None: the starter library)."""
         self.store, self.pseudonymiser, self.analyzer = store, pseudonymiser, analyzer
         self.stopwords, self.clock = stopwords, clock
         self.policy = policy or IngestPolicy()
@@ -99,11 +102,13 @@ class LiveHub:
         self._ingested_at: dict[str, datetime] = {}  # wall clock of each session's last batch
         # called with each batch's new events, under the lock (the live Q&A follows comments)
         self.listeners: list[Callable[[pa.Table], object]] = []
+        self.playbooks = starter_playbooks() if playbooks is None else list(playbooks)
         self.decisions = LiveDecisions(
             store,
             self.audit,
             lock=self.lock,
             summarise=self.summarise_sessions,
+            playbooks=self.playbooks,
             webhooks=webhooks_from_env() if webhooks is None else webhooks,
         )
         self._undecided: set[str] = set()  # live sessions with events the decisions have not seen

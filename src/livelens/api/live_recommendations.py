@@ -6,8 +6,8 @@ replay_session` keeps in its loop — the minutes evaluated, when each playbook 
 cooldown) — and a :class:`~livelens.knowledge.recommender.Context` built once per session: the
 catalog, personas and licences of the compliance gate's memory (rebuilt when the gate reloads any
 of them, so a revoked licence applies at once), the ledger's estimates read once, and prices that
-follow the ``price.change`` events as they are folded in. So the live records what the replay of
-the same data replays (``tests/api/test_decisions.py`` checks it).
+follow the ``price.change`` and ``order.paid`` events as they are folded in. So the live records
+what the replay of the same data replays (``tests/api/test_decisions.py`` checks it).
 
 A new recommendation is ``pending`` under the room's ``suggest`` autonomy and ``auto_executed``
 (by ``autonomy:auto``, audited like a person's decision) under ``auto``; a pending one whose window
@@ -19,7 +19,7 @@ are the reviewer's. Not thread-safe: the hub calls it under its lock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
@@ -37,7 +37,7 @@ from livelens.events.reference import ReferenceData
 from livelens.governance.audit import AuditLog
 from livelens.information.metrics import SessionMetrics
 from livelens.knowledge.autonomy import AUTO_ACTOR, AutonomyStore, Level, RoomAutonomy
-from livelens.knowledge.facts import facts_at
+from livelens.knowledge.facts import AlertSpan, facts_at
 from livelens.knowledge.ledger import Entry, Ledger
 from livelens.knowledge.playbooks import Playbook
 from livelens.knowledge.recommender import (
@@ -58,8 +58,21 @@ class _Session:
     context: Context | None = None
     context_of: tuple[int, int, int] = (0, 0, 0)  # identity of the catalog/personas/licences used
     price_changes: list[tuple[int, str, int]] = field(default_factory=list)  # (ts µs, product, ¤)
+    paid: list[tuple[int, str, int]] = field(default_factory=list)  # (ts µs, product, unit ¤)
     last_fired: dict[str, int] = field(default_factory=dict)  # playbook id -> minute
     entries: dict[str, Entry] = field(default_factory=dict)  # what the live recorded, by id
+
+
+def _by_minute(
+    priced: list[tuple[int, str, int]], first_us: int
+) -> dict[str, list[tuple[int, int]]]:
+    """Per product, (minute, price) in order; as the replay, minutes count from the first event."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for ts, product_id, price_minor in priced:
+        found.setdefault(product_id, []).append(((ts - first_us) // MINUTE_US, price_minor))
+    for of_product in found.values():
+        of_product.sort()
+    return found
 
 
 class LiveRecommender:
@@ -82,17 +95,30 @@ class LiveRecommender:
         return found
 
     def fold(self, new: pa.Table) -> None:
-        """Keep the price changes of every batch (discounts are priced from them)."""
+        """Keep the price changes and the unit prices orders paid of every batch: discounts and
+        coupons are priced, and their guardrails checked, from them."""
         changes = new.filter(pc.equal(new["type"], "price.change"))
-        if changes.num_rows == 0:
+        for session, ts, product_id, price_minor in self._priced(changes, changes["price_minor"]):
+            session.price_changes.append((ts, product_id, price_minor))
+        paid = new.filter(
+            pc.and_(pc.equal(new["type"], "order.paid"), pc.greater(new["quantity"], 0))
+        )
+        unit = pc.divide(paid["amount_minor"], paid["quantity"])  # as the replay: whole minor units
+        for session, ts, product_id, unit_minor in self._priced(paid, unit):
+            session.paid.append((ts, product_id, unit_minor))
+
+    def _priced(
+        self, rows: pa.Table, price: pa.ChunkedArray
+    ) -> Iterator[tuple[_Session, int, str, int]]:
+        if rows.num_rows == 0:
             return
-        ts_us = changes["ts"].cast(pa.int64()).to_pylist()
-        columns = ("session_id", "room_id", "product_id", "price_minor")
-        rows = zip(ts_us, *(changes[c].to_pylist() for c in columns), strict=True)
-        for ts, session_id, room_id, product_id, price_minor in rows:
+        ts_us = rows["ts"].cast(pa.int64()).to_pylist()
+        columns = (rows[c].to_pylist() for c in ("session_id", "room_id", "product_id"))
+        for ts, session_id, room_id, product_id, price_minor in zip(
+            ts_us, *columns, price.to_pylist(), strict=True
+        ):
             if product_id is not None and price_minor is not None:
-                session = self._session(session_id, room_id)
-                session.price_changes.append((int(ts), product_id, int(price_minor)))
+                yield self._session(session_id, room_id), int(ts), product_id, int(price_minor)
 
     def evaluated(self, session_id: str) -> int:
         """How many of the session's minutes were evaluated."""
@@ -109,9 +135,11 @@ class LiveRecommender:
         *,
         gate: ComplianceGate,
         names: Mapping[str, str],
+        alerts: Sequence[AlertSpan] = (),
     ) -> list[Recommendation]:
         """The playbooks at each minute completed since the last call, as the replay runs them
-        (the same readiness by cooldown, facts, ranking and constraints)."""
+        (the same readiness by cooldown, facts, ranking and constraints); ``alerts``: the
+        session's anomaly alerts so far (the ``alert_open`` facts)."""
         session = self._session(state.session_id, state.room_id)
         if not gate.products:  # as the replay: no catalog, no recommendations
             session.evaluated = max(session.evaluated, complete)
@@ -130,7 +158,7 @@ class LiveRecommender:
             ]
             if not ready:
                 continue
-            facts = facts_at(metrics, t, reference)
+            facts = facts_at(metrics, t, reference, alerts)
             found, _withheld = recommend_at(
                 ready, facts, context, _ranked_personas(metrics, t), names
             )
@@ -158,14 +186,10 @@ class LiveRecommender:
                 uplift=uplift,  # read once per session
             )
             session.context_of = identity
-        prices: dict[str, list[tuple[int, int]]] = {}
-        for ts, product_id, price_minor in session.price_changes:
-            minute = (ts - state.first_us) // MINUTE_US  # as the replay: from the first event
-            prices.setdefault(product_id, []).append((minute, price_minor))
-        for changes in prices.values():
-            changes.sort()
-        if prices != session.context.prices:
-            session.context = msgspec.structs.replace(session.context, prices=prices)
+        prices = _by_minute(session.price_changes, state.first_us)
+        paid = _by_minute(session.paid, state.first_us)
+        if prices != session.context.prices or paid != session.context.paid:
+            session.context = msgspec.structs.replace(session.context, prices=prices, paid=paid)
         return session.context
 
     # -- the ledger --------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The knowledge layer over the API: a session's recommendations (the starter playbooks replayed,
-or the live so far), recording them in the uplift ledger, and setting their fate."""
+"""The knowledge layer over the API: a session's recommendations (the hub's playbooks — the ones
+``livelens serve --playbooks`` loaded, else the starter library — replayed, or the live so far),
+recording them in the uplift ledger, and setting their fate."""
 
 from typing import Annotated, Literal, TypedDict
 
@@ -15,7 +16,6 @@ from livelens.api.hub import LiveHub
 from livelens.api.routes import answers
 from livelens.api.tokens import TokenInfo, require
 from livelens.knowledge.ledger import Entry, Ledger
-from livelens.knowledge.playbooks import starter_playbooks
 from livelens.knowledge.recommender import Replay
 from livelens.knowledge.replay import recommend_session
 
@@ -41,7 +41,7 @@ def recommendation_routes(hub: LiveHub, authenticated: Authenticator) -> APIRout
     def replay(session_id: str) -> Replay:
         with hub.lock:
             hub.summarise_sessions()
-            return recommend_session(hub.store, session_id, starter_playbooks())
+            return recommend_session(hub.store, session_id, hub.playbooks)
 
     @router.get(
         "/sessions/{session_id}/recommendations",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from livelens.comments.analyze import CommentAnalyzer
 from livelens.comments.hotwords import load_stopwords
 from livelens.errors import ConfigurationError
 from livelens.events.pseudonymise import Pseudonymiser, load_or_create_key
+from livelens.knowledge.playbooks import Playbook
 from livelens.settings import Settings, data_dir
 from livelens.store.duckdb import DuckDBStore
 
@@ -36,13 +38,24 @@ class Service:
             self.store.close()
 
 
-def open_service(db: Path, settings: Settings, *, publish_interval_s: float = 0.2) -> Service:
-    """Open (or create) the store, fold its events into a live engine, and build the app."""
+def open_service(
+    db: Path,
+    settings: Settings,
+    *,
+    publish_interval_s: float = 0.2,
+    playbooks: Sequence[Playbook] | None = None,
+) -> Service:
+    """Open (or create) the store, fold its events into a live engine, and build the app;
+    ``playbooks`` (default: the starter library) drive the live recommender and the routes."""
     store = DuckDBStore(db)
     pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_path))
     analyzer = CommentAnalyzer(store.display_names().values())
     hub = LiveHub(
-        store, pseudonymiser, analyzer, stopwords=load_stopwords(data_dir() / "stopwords")
+        store,
+        pseudonymiser,
+        analyzer,
+        stopwords=load_stopwords(data_dir() / "stopwords"),
+        playbooks=playbooks,
     )
     hub.replay()
     tokens = TokenRegistry(store, hub.lock)

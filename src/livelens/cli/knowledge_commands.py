@@ -28,7 +28,9 @@ PLAYBOOKS = click.option(
 )
 
 
-def _playbooks(paths: tuple[Path, ...]) -> list[Playbook]:
+def chosen_playbooks(paths: tuple[Path, ...]) -> list[Playbook]:
+    """The playbooks of ``--playbooks`` (every file checked, or InvalidInput naming the file and
+    field), else the starter library."""
     return load_playbooks(paths) if paths else starter_playbooks()
 
 
@@ -51,7 +53,7 @@ def recommend_command(
     db: Path, session_id: str, playbook_paths: tuple[Path, ...], output: str, record: bool
 ) -> None:
     """Replay the playbooks over a session: what they recommend, when, and with what evidence."""
-    playbooks = _playbooks(playbook_paths)
+    playbooks = chosen_playbooks(playbook_paths)
     with DuckDBStore(_existing(db)) as store:
         replay = recommend_session(store, session_id, playbooks)
         added = Ledger(store.con).record(replay.recommendations) if record else 0
@@ -90,7 +92,7 @@ def playbooks_group() -> None:
 @PLAYBOOKS
 def playbooks_list(playbook_paths: tuple[Path, ...]) -> None:
     """The playbooks (default: the starter library) with their conditions and actions."""
-    for p in _playbooks(playbook_paths):
+    for p in chosen_playbooks(playbook_paths):
         conditions = " AND ".join(f"{c.fact} {c.op} {c.value}" for c in p.when)
         click.echo(f"{p.key:<28} priority {p.priority:>3}  {p.action.kind:<15} when {conditions}")
 

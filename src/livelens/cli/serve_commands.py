@@ -11,6 +11,7 @@ import click
 from livelens.api.server import ServerThread, open_service
 from livelens.api.tokens import ALL_PERMISSIONS, ROLES, TokenRegistry
 from livelens.cli.app import DB_OPTION, WORKSPACE_OPTION, cli
+from livelens.cli.knowledge_commands import PLAYBOOKS, chosen_playbooks
 from livelens.settings import load_settings
 from livelens.store.duckdb import DuckDBStore
 
@@ -35,11 +36,16 @@ def announce(server: ServerThread, token: str | None) -> None:
 @HOST_OPTION
 @PORT_OPTION
 @WORKSPACE_OPTION
-def serve_command(db: Path, host: str, port: int, workspace: str) -> None:
+@PLAYBOOKS
+def serve_command(
+    db: Path, host: str, port: int, workspace: str, playbook_paths: tuple[Path, ...]
+) -> None:
     """Serve the HTTP API (ingest, sessions, metrics, insights, comments, live push) and the
     live screen at /. Every route needs a token; on a store without any, the first admin token
-    is created and printed once."""
-    service = open_service(db, load_settings(workspace))
+    is created and printed once. The live recommendations and the recommendation routes run the
+    --playbooks given (checked before the store opens), else the starter library."""
+    playbooks = chosen_playbooks(playbook_paths)
+    service = open_service(db, load_settings(workspace), playbooks=playbooks)
     server = ServerThread(service.app, host, port).start()
     announce(server, service.first_admin.token if service.first_admin else None)
     try:

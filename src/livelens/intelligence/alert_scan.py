@@ -1,6 +1,7 @@
 """Scoring a stored session for anomalies: its room's earlier sessions as history, every minute
 scored as it would have been live, the episodes stored (:mod:`alert_store`), new ones returned.
-:func:`score_session` does the scoring alone and stores nothing.
+:func:`score_session` does the scoring alone and stores nothing; :func:`session_alert_changes`
+gives the same scoring minute by minute (what the live knew when).
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from livelens.errors import NotFound
 from livelens.information.compute import compute_session_metrics
 from livelens.information.metrics import SessionMetrics
 from livelens.intelligence.alert_store import AlertStore
-from livelens.intelligence.alerts import Alert, AlertRule, alerts_of_session
+from livelens.intelligence.alerts import (
+    Alert,
+    AlertChange,
+    AlertRule,
+    alerts_of_session,
+    changes_of_session,
+)
 from livelens.intelligence.anomaly import Baseline, MinuteHistory, fit_baseline, history_of
 from livelens.intelligence.anomaly import session_bands as bands_of
 from livelens.store.duckdb import DuckDBStore
@@ -83,6 +90,22 @@ def score_session(
         minutes_scored=len({band.minute for band in bands}),
         alerts=alerts_of_session(room_id, session_id, live.started_at, bands, rule),
     )
+
+
+def session_alert_changes(
+    store: DuckDBStore,
+    session_id: str,
+    rule: AlertRule | None = None,
+    *,
+    metrics: SessionMetrics | None = None,
+) -> list[AlertChange]:
+    """The alert changes of scoring ``session_id`` as :func:`score_session` does, in the order
+    the live makes them (minute by minute); stores nothing."""
+    live, past = _history(store, session_id, metrics)
+    rule = rule or AlertRule()
+    bands = bands_of(live, fit_baseline(past), rule.z)
+    room_id = next(s.room_id for s in store.sessions() if s.session_id == session_id)
+    return changes_of_session(room_id, session_id, live.started_at, bands, rule)
 
 
 def scan_session(store: DuckDBStore, session_id: str, rule: AlertRule | None = None) -> Scan:

@@ -243,6 +243,25 @@ class AlertBook:
         return AlertChange(change="updated", alert=track.open)
 
 
+def changes_of_session(
+    room_id: str,
+    session_id: str,
+    started_at: datetime,
+    bands: list[Band],
+    rule: AlertRule | None = None,
+) -> list[AlertChange]:
+    """What the alert book says as one session's bands come in, minute by minute: each change
+    carries the alert as it stood then (an opening's ``last_minute`` is the minute that opened
+    it)."""
+    book = AlertBook(rule)
+    changes: list[AlertChange] = []
+    for band in sorted(bands, key=lambda b: (b.minute, b.metric)):
+        change = book.observe(room_id, session_id, started_at, band)
+        if change is not None:
+            changes.append(change)
+    return changes
+
+
 def alerts_of_session(
     room_id: str,
     session_id: str,
@@ -251,10 +270,7 @@ def alerts_of_session(
     rule: AlertRule | None = None,
 ) -> list[Alert]:
     """Every alert episode of one session's bands (in minute order per metric), latest state."""
-    book = AlertBook(rule)
     latest: dict[str, Alert] = {}
-    for band in sorted(bands, key=lambda b: (b.minute, b.metric)):
-        change = book.observe(room_id, session_id, started_at, band)
-        if change is not None:
-            latest[change.alert.alert_id] = change.alert
+    for change in changes_of_session(room_id, session_id, started_at, bands, rule):
+        latest[change.alert.alert_id] = change.alert
     return sorted(latest.values(), key=lambda a: (a.opened_minute, a.metric))

@@ -18,16 +18,28 @@ from later minutes — so that replaying a past session shows what would have fi
 - ``conversion_5m`` — buyers per online viewer over the last 5 minutes
 - ``questions_5m`` — questions asked in the last 5 minutes
 - ``concern_share.<label>`` — the share of those questions about ``label`` (price, size, …)
+
+From the anomaly alerts (business intelligence, :mod:`livelens.intelligence.alerts`), as the live
+knew them when minute ``t`` began — raised by the scoring of an earlier minute and not resolved by
+then (an alert that the scoring of minute ``t`` itself raises counts from minute ``t + 1``, as the
+live scores a minute only once it is complete):
+
+- ``alert_open`` — an anomaly alert of the session is open
+- ``alert_open.<metric>`` — the direction (``above`` / ``below``) of the open alert on ``metric``
+  (``online``, ``gmv``, ``conversion``); absent while none is open
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
+import msgspec
 import numpy as np
 
 from livelens.events.reference import ReferenceData
 from livelens.information.metrics import SessionMetrics
+from livelens.intelligence.alerts import AlertChange
 
 PEAK_LIFT: Final = 1.3
 PEAK_MIN_MINUTE: Final = 10
@@ -37,6 +49,46 @@ MIN_PERSONA_MINUTES: Final = 5
 SIZE_KEYS: Final = ("尺码", "size", "sizes", "尺寸")
 
 Facts = dict[str, Any]
+
+
+class AlertSpan(msgspec.Struct, frozen=True, kw_only=True):
+    """When the live knew an alert episode: from the minute whose scoring raised it to the minute
+    whose scoring resolved it (None: still open)."""
+
+    alert_id: str
+    metric: str
+    direction: str
+    raised_minute: int
+    resolved_minute: int | None = None
+
+
+def alert_spans(changes: Iterable[AlertChange]) -> list[AlertSpan]:
+    """The spans of the alert changes of one session, in the order they were made."""
+    spans: dict[str, AlertSpan] = {}
+    for change in changes:
+        alert = change.alert
+        if change.change == "opened":
+            spans[alert.alert_id] = AlertSpan(
+                alert_id=alert.alert_id,
+                metric=alert.metric,
+                direction=alert.direction,
+                raised_minute=alert.last_minute,  # the minute whose scoring opened it
+            )
+        elif change.change == "resolved" and alert.alert_id in spans:
+            spans[alert.alert_id] = msgspec.structs.replace(
+                spans[alert.alert_id], resolved_minute=alert.resolved_minute
+            )
+    return list(spans.values())
+
+
+def alert_facts(spans: Sequence[AlertSpan], t: int) -> Facts:
+    """``alert_open`` and ``alert_open.<metric>`` at the start of minute ``t``."""
+    facts: Facts = {"alert_open": False}
+    for span in spans:
+        if span.raised_minute < t and (span.resolved_minute is None or span.resolved_minute >= t):
+            facts["alert_open"] = True
+            facts[f"alert_open.{span.metric}"] = span.direction
+    return facts
 
 
 def _interaction_index(metrics: SessionMetrics, t: int) -> float:
@@ -81,8 +133,14 @@ def _best_persona(metrics: SessionMetrics, t: int) -> str | None:
     return max(sorted(rates), key=lambda p: rates[p]) if rates else None
 
 
-def facts_at(metrics: SessionMetrics, t: int, reference: ReferenceData) -> Facts:
-    """The facts of minute ``t`` (see the module docstring)."""
+def facts_at(
+    metrics: SessionMetrics,
+    t: int,
+    reference: ReferenceData,
+    alerts: Sequence[AlertSpan] = (),
+) -> Facts:
+    """The facts of minute ``t`` (see the module docstring); ``alerts``: the session's alert
+    spans (:func:`alert_spans`), none when the caller does not follow alerts."""
     if not 0 <= t < metrics.minutes:
         msg = f"minute {t} is outside the session's {metrics.minutes} minutes"
         raise ValueError(msg)
@@ -119,4 +177,5 @@ def facts_at(metrics: SessionMetrics, t: int, reference: ReferenceData) -> Facts
     for label, counts in series.concerns.items():
         if label.startswith("?") and len(label) > 1 and asked:
             facts[f"concern_share.{label[1:]}"] = round(sum(counts[recent]) / asked, 3)
+    facts.update(alert_facts(alerts, t))
     return facts

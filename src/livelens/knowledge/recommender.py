@@ -4,9 +4,13 @@ guardrail or a likeness licence forbids them, in which case nothing is emitted f
 
 Constraints enforced here, each recorded as a check in the evidence:
 
-* **price** — a flash discount's price must stay at or above the product's floor price and the
-  discount within the playbook's ``max_discount_percent``; a discount the floor cuts below half of
-  what was asked is withheld rather than offered as a token;
+* **price** — the price a flash discount, or a coupon / 福袋 worth ``amount_minor``, leaves a
+  buyer to pay must pass every BI price guardrail
+  (:func:`livelens.intelligence.price_guardrails.check_suggestion`, applied in
+  :mod:`livelens.knowledge.price_checks`): the floor price, the maximum discount (the playbook's
+  ``max_discount_percent``, at most the BI default), a reference (划线) price that orders really
+  paid, and no discount after a raise (先涨后降); a discount the floor cuts below half of what was
+  asked is withheld rather than offered as a token;
 * **licence** — a persona named by the action must hold a licence valid for this room, platform,
   the product's category and the time (:func:`livelens.governance.licences.licence_problems`); an
   unlicensed best persona is replaced by the next best licensed one, or the action is withheld.
@@ -29,11 +33,17 @@ import msgspec
 from livelens.events.reference import Persona, Product, ReferenceData
 from livelens.governance.licences import Appearance, Licence, licence_problems
 from livelens.information.metrics import SessionMetrics
-from livelens.knowledge.facts import Facts, facts_at
+from livelens.intelligence.price_guardrails import PriceHistory
+from livelens.knowledge.facts import AlertSpan, Facts, facts_at
 from livelens.knowledge.playbooks import Condition, Playbook
+from livelens.knowledge.price_checks import (
+    PriceGuard,
+    guard_amount,
+    guard_discount,
+    session_history,
+)
 from livelens.knowledge.uplift import UpliftEstimate
 
-MIN_SHARE_OF_ASKED: Final = 0.5  # a floor-clamped discount must keep half of what was asked
 UPLIFT_METRIC: Final = "gmv_per_minute"
 
 
@@ -106,6 +116,7 @@ class Context(msgspec.Struct, kw_only=True, frozen=True):
     licences: dict[str, Licence]
     prices: dict[str, list[tuple[int, int]]]  # product -> [(minute, price_minor)] in order
     uplift: dict[str, UpliftEstimate]  # playbook id -> ledger estimate
+    paid: dict[str, list[tuple[int, int]]] = {}  # product -> [(minute, unit price paid)]
 
     def price_at(self, product_id: str, minute: int) -> int:
         current = self.products[product_id].list_price_minor
@@ -113,6 +124,15 @@ class Context(msgspec.Struct, kw_only=True, frozen=True):
             if at <= minute:
                 current = price
         return current
+
+    def history(self, product_id: str) -> PriceHistory:
+        """The product's price history in the session (list price, live prices, paid prices)."""
+        return session_history(
+            self.products[product_id],
+            self.started_at,
+            self.prices.get(product_id, []),
+            self.paid.get(product_id, []),
+        )
 
 
 def _product(playbook: Playbook, facts: Facts) -> str | None:
@@ -163,30 +183,40 @@ def _persona(
     return None, None, reason
 
 
-def _discount(
-    playbook: Playbook, product: Product, price_minor: int
-) -> tuple[float | None, dict[str, Any], str | None]:
-    """(percent offered, price check, reason withheld)."""
-    asked = playbook.action.percent or 0.0
-    ceiling = min(asked, playbook.max_discount_percent)
-    floor_room = 100.0 * (1 - product.floor_price_minor / price_minor) if price_minor else 0.0
-    offered = min(ceiling, max(0.0, floor_room))
-    offered = float(int(offered))  # whole percents, rounded down: never below the floor
-    new_price = round(price_minor * (1 - offered / 100))
-    check = {
-        "check": "price",
-        "price_minor": price_minor,
-        "floor_price_minor": product.floor_price_minor,
-        "asked_percent": asked,
-        "max_discount_percent": playbook.max_discount_percent,
-        "offered_percent": offered,
-        "new_price_minor": new_price,
-        "passed": new_price >= product.floor_price_minor
-        and offered <= playbook.max_discount_percent,
-    }
-    if offered < asked * MIN_SHARE_OF_ASKED or offered <= 0:
-        return None, check, f"the floor price allows {offered:.0f}% of the {asked:.0f}% asked"
-    return offered, check, None
+def _guard_price(
+    playbook: Playbook, product: Product | None, context: Context, minute: int, at: datetime
+) -> tuple[list[PriceGuard], dict[str, Any]]:
+    """The price guardrails of the action (none when it sets no price), and what it adds to the
+    target: a flash discount's percent, price and reference price. A coupon or 福袋 without a
+    product can be used on any product in the catalog: each is checked."""
+    action = playbook.action
+    if action.kind == "flash_discount" and product is not None:
+        history = context.history(product.product_id)
+        current = context.price_at(product.product_id, minute)
+        guard, offered = guard_discount(playbook, product, current, history, at)
+        if offered is None:
+            return [guard], {}
+        added: dict[str, Any] = {
+            "percent": offered,
+            "price_minor": guard.evidence["new_price_minor"],
+        }
+        if guard.evidence["reference_price_minor"] is not None:
+            added["reference_price_minor"] = guard.evidence["reference_price_minor"]
+        return [guard], added
+    if action.kind in ("coupon_drop", "lucky_bag") and action.amount_minor is not None:
+        usable = [product] if product is not None else list(context.products.values())
+        guards = [
+            guard_amount(
+                playbook,
+                p,
+                context.price_at(p.product_id, minute),
+                context.history(p.product_id),
+                at,
+            )
+            for p in usable
+        ]
+        return guards, {}  # the amount goes into the target below, as for any action
+    return [], {}
 
 
 def _uplift(playbook: Playbook, context: Context) -> Uplift:
@@ -273,17 +303,13 @@ def recommend_at(
         if persona is not None and licence_check is not None:
             target["persona"] = persona
             evidence.append(licence_check)
-        if playbook.action.kind == "flash_discount" and product is not None:
-            price = context.price_at(product.product_id, minute)
-            offered, price_check, reason = _discount(playbook, product, price)
-            evidence.append(price_check)
-            if offered is None:
-                withheld.append(
-                    Withheld(playbook=playbook.key, minute=minute, reason=reason or "price")
-                )
-                continue
-            target["percent"] = offered
-            target["price_minor"] = price_check["new_price_minor"]
+        guards, priced = _guard_price(playbook, product, context, minute, at)
+        evidence.extend(g.evidence for g in guards)
+        refused = next((g.reason for g in guards if g.reason is not None), None)
+        if refused is not None:
+            withheld.append(Withheld(playbook=playbook.key, minute=minute, reason=refused))
+            continue
+        target.update(priced)
         if playbook.action.amount_minor is not None:
             target["amount_minor"] = playbook.action.amount_minor
         uplift = _uplift(playbook, context)
@@ -329,10 +355,12 @@ def replay_session(
     reference: ReferenceData,
     context: Context,
     names: Mapping[str, str] | None = None,
+    alerts: Sequence[AlertSpan] = (),
 ) -> Replay:
     """Evaluate the playbooks every minute of a session, as the live would have, with cooldowns:
     a playbook that fired does not fire again in the same session for ``cooldown_minutes``.
-    Each withheld playbook is listed once per reason, at the first minute it was withheld."""
+    Each withheld playbook is listed once per reason, at the first minute it was withheld.
+    ``alerts``: the session's anomaly alerts as the live knew them (the ``alert_open`` facts)."""
     last_fired: dict[str, int] = {}
     emitted: list[Recommendation] = []
     withheld: list[Withheld] = []
@@ -344,7 +372,7 @@ def replay_session(
         ]
         if not ready:
             continue
-        facts = facts_at(metrics, t, reference)
+        facts = facts_at(metrics, t, reference, alerts)
         made, refused = recommend_at(ready, facts, context, _ranked_personas(metrics, t), names)
         for recommendation in made:
             last_fired[recommendation.playbook.split("@")[0]] = t

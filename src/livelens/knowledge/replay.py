@@ -1,35 +1,56 @@
-"""The replay sandbox over the store: a stored session, its catalog, licences, price changes and
-the ledger's estimates gathered into a :class:`~livelens.knowledge.recommender.Context`, then
+"""The replay sandbox over the store: a stored session, its catalog, licences, price changes, the
+prices its orders paid and the ledger's estimates gathered into a
+:class:`~livelens.knowledge.recommender.Context`, then
 :func:`~livelens.knowledge.recommender.replay_session` minute by minute."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from livelens.comments.analyze import CommentAnalyzer
 from livelens.errors import InvalidInput, NotFound
 from livelens.governance.licence_registry import LicenceRegistry
 from livelens.information.compute import compute_session_metrics
+from livelens.intelligence.alert_scan import session_alert_changes
+from livelens.knowledge.facts import AlertSpan, alert_spans
 from livelens.knowledge.ledger import Ledger
 from livelens.knowledge.playbooks import Playbook
 from livelens.knowledge.recommender import Context, Replay, replay_session
 from livelens.store.duckdb import DuckDBStore
 
 
-def _price_changes(
-    store: DuckDBStore, session_id: str, started_us: int
-) -> dict[str, list[tuple[int, int]]]:
-    events = store.events(session_id)
-    changes = events.filter(pc.equal(events["type"], "price.change"))
+def _minutely(rows: pa.Table, started_us: int, price: str) -> dict[str, list[tuple[int, int]]]:
+    """Per product, (minute, price) in order; ``price`` names the price column."""
     prices: dict[str, list[tuple[int, int]]] = {}
-    for row in changes.select(["ts", "product_id", "price_minor"]).to_pylist():
-        minute = int((row["ts"].timestamp() * 1_000_000 - started_us) // 60_000_000)
-        prices.setdefault(row["product_id"], []).append((minute, int(row["price_minor"])))
-    for changes_of_product in prices.values():
-        changes_of_product.sort()
+    for ts_us, product_id, price_minor in zip(
+        rows["ts"].cast(pa.int64()).to_pylist(),
+        rows["product_id"].to_pylist(),
+        rows[price].to_pylist(),
+        strict=True,
+    ):
+        minute = (ts_us - started_us) // 60_000_000
+        prices.setdefault(product_id, []).append((minute, int(price_minor)))
+    for of_product in prices.values():
+        of_product.sort()
     return prices
+
+
+def session_prices(
+    events: pa.Table, started_us: int
+) -> tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[int, int]]]]:
+    """The session's live prices (``price.change``) and the unit prices its orders paid
+    (``order.paid``, amount over quantity), per product by minute since ``started_us``."""
+    changes = events.filter(pc.equal(events["type"], "price.change"))
+    paid = events.filter(
+        pc.and_(pc.equal(events["type"], "order.paid"), pc.greater(events["quantity"], 0))
+    )
+    paid = paid.append_column(
+        "unit_minor", pc.divide(paid["amount_minor"], paid["quantity"]).cast(pa.int64())
+    )
+    return _minutely(changes, started_us, "price_minor"), _minutely(paid, started_us, "unit_minor")
 
 
 def recommend_session(store: DuckDBStore, session_id: str, playbooks: Sequence[Playbook]) -> Replay:
@@ -43,7 +64,9 @@ def recommend_session(store: DuckDBStore, session_id: str, playbooks: Sequence[P
         raise InvalidInput(msg)
     names = store.display_names()
     analyzer = CommentAnalyzer(names.values())
-    metrics = compute_session_metrics(store.events(session_id), comment_intents=analyzer.intents)
+    events = store.events(session_id)
+    metrics = compute_session_metrics(events, comment_intents=analyzer.intents)
+    prices, paid = session_prices(events, int(metrics.started_at.timestamp() * 1_000_000))
     context = Context(
         room_id=metrics.room_id,
         platform=metrics.platform,
@@ -52,7 +75,14 @@ def recommend_session(store: DuckDBStore, session_id: str, playbooks: Sequence[P
         products={p.product_id: p for p in reference.products},
         personas={p.persona_id: p for p in reference.personas},
         licences=LicenceRegistry(store).licences(),
-        prices=_price_changes(store, session_id, int(metrics.started_at.timestamp() * 1_000_000)),
+        prices=prices,
+        paid=paid,
         uplift=Ledger(store.con).estimates(),
     )
-    return replay_session(playbooks, metrics, reference, context, names)
+    reads_alerts = any(c.fact.startswith("alert_open") for p in playbooks for c in p.when)
+    alerts: list[AlertSpan] = (
+        alert_spans(session_alert_changes(store, session_id, metrics=metrics))
+        if reads_alerts
+        else []  # scoring reads the room's earlier sessions: only when a condition needs it
+    )
+    return replay_session(playbooks, metrics, reference, context, names, alerts)

@@ -132,10 +132,16 @@ SESSION: Final = [
 ]
 # A simulated session that ended a minute ago: it has recommendations to decide on, and accepted
 # prices land right after it (stamped now), not weeks after the session they are for. (The live
-# hub expires only what it recommended itself: these, recorded after the fact, stay pending.)
+# hub expires only what it recommended itself: these, recorded after the fact, stay pending.) It
+# is long enough for the data to support a real cut of PRICED (only a cut can be accepted).
 LIVE: Final = SimulationConfig(
-    minutes=20, peak_viewers=300, seed=7, session_id="sim-live", start=NOW - timedelta(minutes=21)
+    minutes=40, peak_viewers=800, seed=6, session_id="sim-live", start=NOW - timedelta(minutes=41)
 )
+PRICED: Final = "sku-hoodie"
+# Path values per operation where the usual real one cannot reach the working path.
+REAL_PATH_IDS: Final[dict[tuple[str, str], dict[str, str]]] = {
+    ("POST", "/api/products/{product_id}/price-suggestion/accept"): {"product_id": PRICED},
+}
 
 
 def licence(licence_id: str) -> dict[str, Any]:
@@ -404,7 +410,8 @@ def cases(
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
     ]
-    real = {p.name: real_ids[p.name] for p in operation.path_parameters}
+    ids = {**real_ids, **REAL_PATH_IDS.get((method, path), {})}
+    real = {p.name: ids[p.name] for p in operation.path_parameters}
     real = {k: v for k, v in real.items() if k != "answer_id"}
     if real:
         strategies.append(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=real))

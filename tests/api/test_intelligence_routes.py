@@ -31,6 +31,17 @@ DAYS: Final = (0, 5, 10, 14)
 MINUTES: Final = 20
 LIVE: Final = "day-14"  # the latest session: accepting a price there stamps it now
 PRODUCT: Final = "sku-apple"
+BATCH_LINES: Final = 40_000
+CUT: Final = "sku-sweater"  # cut at LIVE: the data support it, and the room never raised it
+# (seed, minutes, peak viewers) per day: the live session is an hour long, enough for a price
+# response; the earlier ones never cut the sweater (so cutting it now is no 先涨后降) but do cut
+# the apple (the live opens at its everyday price: a raise that blocks cutting it).
+SESSIONS: Final = {
+    0: (3, MINUTES, 300),
+    5: (5, MINUTES, 300),
+    10: (11, MINUTES, 300),
+    14: (2, 60, 1500),
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +51,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     with TestClient(create_app(opened.hub, opened.tokens)) as client:
         admin = bearer(opened, "admin")
         for day in DAYS:
+            seed, minutes, viewers = SESSIONS[day]
             config = SimulationConfig(
-                minutes=MINUTES,
-                peak_viewers=300,
-                seed=day + 1,
+                minutes=minutes,
+                peak_viewers=viewers,
+                seed=seed,
                 session_id=f"day-{day}",
                 start=FIRST + timedelta(days=day),
             )
@@ -53,8 +65,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
                 catalog = events.with_name(f"day-{day}.catalog.json").read_bytes()
                 put = client.put("/api/reference", content=catalog, headers=admin)
                 assert put.status_code == 200, put.text
-            posted = client.post("/api/events", content=events.read_bytes(), headers=admin)
-            assert posted.status_code == 200, posted.text
+            lines = events.read_bytes().splitlines(keepends=True)
+            for at in range(0, len(lines), BATCH_LINES):  # under the API's body limit
+                body = b"".join(lines[at : at + BATCH_LINES])
+                posted = client.post("/api/events", content=body, headers=admin)
+                assert posted.status_code == 200, posted.text
     yield opened
     opened.close()
 
@@ -194,8 +209,24 @@ def price_changes(service: Service, session_id: str) -> list[dict[str, Any]]:
     return [r for r in rows if r["event_id"].startswith("price-suggestion:")]
 
 
+def test_a_hold_names_its_guardrail_and_cannot_be_accepted(
+    client: TestClient, service: Service
+) -> None:
+    url = f"/api/products/{PRODUCT}/price-suggestion"
+    manager = bearer(service, "manager")
+    shown = client.get(url, params={"session": LIVE}, headers=manager).json()["suggestion"]
+    assert (shown["status"], shown["blocked_by"]) == ("hold", ["no_raise_then_discount"])
+    assert shown["price_minor"] == shown["current_price_minor"]
+    assert shown["history_sessions"] == ["day-0", "day-5", "day-10", LIVE]
+    for payload in ({"session": LIVE}, {"session": LIVE, "price_minor": shown["price_minor"]}):
+        refused = client.post(f"{url}/accept", json=payload, headers=manager)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (422, "invalid_input")
+        assert "is hold, not a price change" in refused.json()["error"]["message"]
+    assert [r for r in price_changes(service, LIVE) if r["product_id"] == PRODUCT] == []
+
+
 def test_accepting_is_for_managers_stored_and_audited(client: TestClient, service: Service) -> None:
-    url = f"/api/products/{PRODUCT}/price-suggestion/accept"
+    url = f"/api/products/{CUT}/price-suggestion/accept"
     manager_info = service.tokens.issue("test manager", "manager", now=NOW)
     manager = {"Authorization": f"Bearer {manager_info.token}"}
     for role in ("viewer", "analyst", "operator", "compliance"):
@@ -204,7 +235,9 @@ def test_accepting_is_for_managers_stored_and_audited(client: TestClient, servic
     assert price_changes(service, LIVE) == []
 
     shown = client.get(url.removesuffix("/accept"), params={"session": LIVE}, headers=manager)
+    assert shown.json()["suggestion"]["status"] == "suggested"
     price = shown.json()["suggestion"]["price_minor"]
+    assert price < shown.json()["suggestion"]["current_price_minor"]  # a real cut
     stale = client.post(url, json={"session": LIVE, "price_minor": price + 10}, headers=manager)
     assert (stale.status_code, stale.json()["error"]["code"]) == (409, "suggestion_changed")
     assert price_changes(service, LIVE) == []
@@ -222,7 +255,7 @@ def test_accepting_is_for_managers_stored_and_audited(client: TestClient, servic
     }
     stored = price_changes(service, LIVE)
     assert [(r["event_id"], r["product_id"], r["price_minor"]) for r in stored] == [
-        (event_id, PRODUCT, price)
+        (event_id, CUT, price)
     ]
     assert stored[0]["ts"] >= NOW
     assert service.hub.metrics(LIVE).totals.events == events_before + 1  # the live engine saw it
@@ -232,14 +265,14 @@ def test_accepting_is_for_managers_stored_and_audited(client: TestClient, servic
         entries = audit.entries()
         verified = audit.verify()
     accept = [e for e in entries if e.action == "price.suggestion.accept"]
-    assert [(e.actor, e.subject) for e in accept] == [(manager_info.info.token_id, PRODUCT)]
+    assert [(e.actor, e.subject) for e in accept] == [(manager_info.info.token_id, CUT)]
     assert accept[0].details["event_id"] == event_id
     assert accept[0].details["session_id"] == LIVE
-    assert accept[0].details["new_price_minor"] == price
+    assert accept[0].details["new_price_minor"] == price < accept[0].details["old_price_minor"]
     assert accept[0].details["checks"] == dict.fromkeys(
         ("floor_price", "max_discount", "reference_price", "no_raise_then_discount"), True
     )
-    change = [e for e in entries if e.action == "price.change" and e.subject == PRODUCT]
+    change = [e for e in entries if e.action == "price.change" and e.subject == CUT]
     assert change[-1].details["event_id"] == event_id
     assert verified.ok
 

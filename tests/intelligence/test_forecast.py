@@ -13,9 +13,14 @@ import pytest
 from click.testing import CliRunner
 
 from livelens.cli import cli
-from livelens.intelligence.backtest import backtest
+from livelens.intelligence.backtest import backtest, backtest_series
 from livelens.intelligence.calendar import FESTIVALS, calendar_regressors, festival_of
-from livelens.intelligence.forecast import daily_demand, forecast_arrays, forecast_daily
+from livelens.intelligence.forecast import (
+    daily_demand,
+    forecast_arrays,
+    forecast_daily,
+    heat_through,
+)
 
 RETAIL = Path(__file__).parents[2] / ".." / "shared" / "data" / "retail"
 RETAIL_II = RETAIL / "online_retail_II_2009-2010.parquet"
@@ -119,3 +124,56 @@ def test_cli_nowcast_on_a_stored_session(tmp_path: Path) -> None:
     missing = runner.invoke(cli, ["forecast", "nowcast", "--db", str(db), "--session", "nope"])
     assert missing.exit_code != 0
     assert "not in" in missing.output
+
+
+def _responding(
+    seed: int, response: float, n: int = 140
+) -> tuple[list[date], list[float], list[float]]:
+    """Daily units with a weekly pattern, noise and ``response`` units per 100,000 of the day's
+    trend heat; the heat comes in bursts of a day or two about every nine days."""
+    rng = np.random.default_rng(seed)
+    days = [date(2025, 1, 6) + timedelta(days=k) for k in range(n)]
+    weekly = np.array([0, 0, 0, 0, 3, 6, 5.0])
+    heat = np.zeros(n)
+    for start in range(3, n, 9):
+        first = start + int(rng.integers(0, 4))
+        heat[first : first + int(rng.integers(1, 3))] = rng.uniform(2e5, 1e6)
+    units = 20 + weekly[np.arange(n) % 7] + response * heat / 1e5 + rng.normal(0, 2, n)
+    return days, np.maximum(units, 0).round().tolist(), heat.tolist()
+
+
+def test_trend_heat_pays_where_demand_responds_to_it_and_only_there() -> None:
+    """Rolling-origin backtests on series with an injected response to trend heat (3 units per
+    100,000 heat) and without one. The forecast is given the heat of the days before each origin
+    only — the forecast days take its mean — so the gain is what a live forecast would get.
+    Measured: with a response the heat lowers MASE in 5/5 seeds (ratio ~0.91); without one the
+    ratio stays ~1.00."""
+    ratios: dict[float, list[float]] = {3.0: [], 0.0: []}
+    for response, found in ratios.items():
+        for seed in range(5):
+            days, units, heat = _responding(seed, response)
+            tested = backtest_series("s", days, units, origins=8, horizon=14, trend_heat=heat)
+            assert tested.regressors == ["trend_heat"]
+            assert "ets_x_without_trend" in tested.mase
+            if response:
+                assert tested.trend_heat_helps, (seed, tested.mase)
+            found.append(tested.mase["ets_x"] / tested.mase["ets_x_without_trend"])
+    assert np.mean(ratios[3.0]) < 0.95, ratios
+    assert 0.97 < np.mean(ratios[0.0]) < 1.03, ratios  # no response: no gain claimed
+
+
+def test_the_forecast_names_its_regressors_and_carries_heat_at_its_mean() -> None:
+    days = [date(2025, 10, 20) + timedelta(days=k) for k in range(28)]  # 11-09 … 11-11 inside
+    units = [10.0 + (k % 7) for k in range(28)]
+    heat = [0.0] * 28
+    heat[20] = 6.0
+    assert heat_through(heat, 28, 2) == [*heat, 6.0 / 28, 6.0 / 28]
+    assert heat_through([*heat, 1.0, 2.0], 28, 2) == [*heat, 1.0, 2.0]  # a scenario, as given
+    with pytest.raises(ValueError, match="one value per observed day"):
+        heat_through(heat[:5], 28, 2)
+    (forecast,) = forecast_daily({"s": (days, units)}, horizon=2, trend_heat={"s": heat})
+    assert forecast.regressors == ["festival:双11", "trend_heat"]
+    (flat,) = forecast_daily({"s": (days, units)}, horizon=2, trend_heat={"s": [0.0] * 28})
+    assert flat.regressors == ["festival:双11"]  # all-zero heat teaches nothing
+    (baseline,) = forecast_daily({"s": (days, units)}, horizon=2, model="seasonal_naive")
+    assert baseline.regressors == []

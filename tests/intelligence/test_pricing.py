@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import msgspec
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from livelens.events.columns import events_to_table
 from livelens.events.reference import Product
 from livelens.events.schema import PriceChange
 from livelens.intelligence.elasticity import Estimate, PriceResponse
@@ -17,11 +20,17 @@ from livelens.intelligence.price_guardrails import (
     PriceHistory,
     PricePoint,
     check_suggestion,
+    price_history,
     raises_in_window,
     real_transaction_prices,
 )
-from livelens.intelligence.pricing import PriceSuggestion, price_change_event, suggest_price
-from livelens.testing import T0
+from livelens.intelligence.pricing import (
+    PriceSuggestion,
+    price_change_event,
+    room_history,
+    suggest_price,
+)
+from livelens.testing import T0, make_event
 
 AS_OF = T0 + timedelta(days=40)
 
@@ -118,6 +127,10 @@ def test_no_emitted_suggestion_breaks_a_guardrail(
     price = suggestion.price_minor
     assert price is not None
     assert all(c.passed for c in suggestion.checks)
+    # the status says what happens to the price: a cut, or the current price kept
+    assert (price < current) == (suggestion.status == "suggested")
+    assert (price == current) == (suggestion.status == "hold")
+    assert suggestion.blocked_by == () or suggestion.status == "hold"
     # The guardrails re-derived here, independent of the checks the suggestion carries:
     assert price >= rails.floor_price_minor
     base = suggestion.reference_price_minor or current
@@ -180,7 +193,8 @@ def test_stock_caps_the_expected_units() -> None:
 
 def test_an_inelastic_product_keeps_its_price() -> None:
     suggestion = _suggest(_product(), Estimate(value=-0.5, low=-1.0, high=0.0))
-    assert (suggestion.status, suggestion.price_minor) == ("suggested", 10_000)
+    assert (suggestion.status, suggestion.price_minor) == ("hold", 10_000)
+    assert suggestion.blocked_by == ()  # nothing blocked a cut: none is worth making
     assert suggestion.reason == (
         "keep the current price: the discount effect is not distinguishable from none"
     )
@@ -203,6 +217,15 @@ def test_a_raise_in_the_window_blocks_every_cut() -> None:
     )
     suggestion = _suggest(_product(cost=2_000), Estimate(value=-4.0, low=-5.0, high=-3.0), raised)
     assert suggestion.price_minor == 10_000  # the best cut would add margin, but is 先涨后降
+    # said as a hold with the blocking guardrail named, not as a "suggested" 0% off
+    assert (suggestion.status, suggestion.blocked_by) == ("hold", ("no_raise_then_discount",))
+    assert suggestion.reason.startswith("a cut to 7000 would be expected to add")
+    assert "fails no_raise_then_discount (1 raise(s) in the last 30 days" in suggestion.reason
+    assert all(c.passed for c in suggestion.checks)  # the kept price's own checks
+    with pytest.raises(ValueError, match="is hold, not a price change"):
+        price_change_event(
+            suggestion, room_id="r", session_id="s", platform="sim", currency="CNY", at=AS_OF
+        )
 
 
 def test_a_current_price_below_the_floor_is_withheld() -> None:
@@ -228,3 +251,87 @@ def test_an_accepted_suggestion_is_a_price_change() -> None:
         7_000,
         at,
     )
+
+
+def test_a_suggestion_that_changes_nothing_cannot_be_accepted() -> None:
+    cut = _suggest(_product(cost=2_000), Estimate(value=-4.0, low=-5.0, high=-3.0))
+    same = msgspec.structs.replace(cut, price_minor=cut.current_price_minor)
+    with pytest.raises(ValueError, match="accepting it would change nothing"):
+        price_change_event(
+            same, room_id="r", session_id="s", platform="sim", currency="CNY", at=AS_OF
+        )
+
+
+def _session(
+    session_id: str,
+    start: datetime,
+    prices: list[int],
+    *,
+    room_id: str = "room-1",
+    platform: str = "douyin",
+    minutes: int = 60,
+) -> pa.Table:
+    """A session with the live prices of sku-a spread over it, and a last event at its end."""
+    step = timedelta(minutes=minutes) / max(len(prices), 1)
+    common = {"session_id": session_id, "room_id": room_id, "platform": platform}
+    events = [
+        make_event(
+            "price.change",
+            event_id=f"{session_id}-p{i}",
+            ts=(start + i * step).isoformat(),
+            product_id="sku-a",
+            price_minor=price,
+            **common,
+        )
+        for i, price in enumerate(prices)
+    ]
+    end = (start + timedelta(minutes=minutes)).isoformat()
+    events.append(make_event("comment", event_id=f"{session_id}-end", ts=end, **common))
+    return events_to_table(events)
+
+
+DAY1 = AS_OF - timedelta(days=2)
+DAY2 = AS_OF - timedelta(days=1)
+CUT_IN_DAY2 = [10_000, 9_000]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "history", "raised"),
+    [
+        pytest.param(
+            [_session("s1", DAY1, [8_000])], ("s1", "s2"), True, id="the room's own raise"
+        ),
+        pytest.param(
+            [_session("x", DAY2 - timedelta(hours=2), [8_000], room_id="room-2")],
+            ("s2",),
+            False,
+            id="another room's cut before this session",
+        ),
+        pytest.param(
+            [_session("x", DAY1, [8_000], platform="taobao")],
+            ("s2",),
+            False,
+            id="the same room id on another platform",
+        ),
+        pytest.param([_session("later", AS_OF, [8_000])], ("s2",), False, id="a later session"),
+        pytest.param(
+            [
+                _session("s1", DAY1, [10_000, 8_000]),
+                _session("dup", DAY2 - timedelta(minutes=30), [8_000]),
+            ],
+            ("s1", "s2"),
+            True,
+            id="an overlapping session is left out, the earlier one kept",
+        ),
+    ],
+)
+def test_the_price_history_is_the_rooms_in_event_time(
+    earlier: list[pa.Table], history: tuple[str, ...], raised: bool
+) -> None:
+    this = _session("s2", DAY2, CUT_IN_DAY2)
+    room = room_history([*earlier, this], this)
+    assert room.session_ids == history
+    left_out = {"dup"} & {s for t in earlier for s in t["session_id"].to_pylist()}
+    assert [n.split()[1] for n in room.notes] == sorted(left_out)
+    raises = raises_in_window(price_history(room.events, "sku-a"), AS_OF, timedelta(days=30))
+    assert bool(raises) == raised, raises

@@ -4,6 +4,7 @@ a discount recommendation and a ledger entry this replay did not make."""
 
 from __future__ import annotations
 
+import msgspec
 from report_session import GENERATED_AT
 
 from livelens.intelligence.elasticity import Estimate, PriceResponse
@@ -66,6 +67,15 @@ def test_a_price_cut_and_a_withheld_suggestion_are_shown_with_their_guardrails()
         current_price_minor=5_000,
         checks=(within, refused),
     )
+    held = msgspec.structs.replace(
+        cut,
+        product_id="sku-c",
+        status="hold",
+        reason="a cut to 9000 would be expected to add 300 of margin, but it fails …",
+        price_minor=10_000,
+        discount_pct=0.0,
+        blocked_by=("no_raise_then_discount",),
+    )
     section = PricingSection(
         sessions=["day-0", "day-1"],
         max_discount_pct=30.0,
@@ -74,6 +84,7 @@ def test_a_price_cut_and_a_withheld_suggestion_are_shown_with_their_guardrails()
             PriceRow(
                 product_id="sku-b", title="<b>马甲</b>", response=response, suggestion=withheld
             ),
+            PriceRow(product_id="sku-c", title="卫衣", response=response, suggestion=held),
         ],
     )
     html = render_pricing(section, "CNY")
@@ -88,6 +99,12 @@ def test_a_price_cut_and_a_withheld_suggestion_are_shown_with_their_guardrails()
         in html
     )
     assert "&lt;b&gt;马甲&lt;/b&gt;" in html
+    # a hold says which guardrail stopped the cut, not "suggested" at 0% off
+    assert (
+        '维持现价 <span class="en">hold</span><br><small>护栏拦下降价 <span class="en">cut '
+        'blocked by</span>：不先涨后降 <span class="en">no raise-then-cut</span></small>' in html
+    )
+    assert html.count("建议降价") == 1
     assert "基于 2 场直播（day-0, day-1）" in html
 
 

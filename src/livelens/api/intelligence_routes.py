@@ -206,10 +206,10 @@ def intelligence_routes(hub: LiveHub, authenticated: Authenticator) -> APIRouter
     async def accept_price(
         product_id: str, payload: Annotated[AcceptIn, Body()], who: Caller
     ) -> Response:
-        """The suggestion is made again as ``GET …/price-suggestion`` makes it and, unless it is
-        withheld (422), stored as a ``price.change`` now — the live engine and the AI host's
+        """The suggestion is made again as ``GET …/price-suggestion`` makes it and, if it is a
+        ``suggested`` cut, stored as a ``price.change`` now — the live engine and the AI host's
         answers follow it — and audited as ``price.suggestion.accept``, as ``livelens price
-        suggest --accept`` does."""
+        suggest --accept`` does. A ``hold`` or ``withheld`` suggestion changes no price: 422."""
         _require_manager(who)
 
         def accept() -> AcceptedAdvice:

@@ -48,7 +48,9 @@ def _render(response: PriceResponse, suggestion: PriceSuggestion) -> list[str]:
         lines.append(f"discount effect  none: {response.reason or '; '.join(response.notes)}")
     lines.append(f"status           {suggestion.status}: {suggestion.reason}")
     lines.append(f"current price    {_money(suggestion.current_price_minor)}")
-    if suggestion.price_minor is not None:
+    if suggestion.blocked_by:
+        lines.append(f"blocked by       {', '.join(suggestion.blocked_by)}")
+    if suggestion.status == "suggested" and suggestion.price_minor is not None:
         ref = suggestion.reference_price_minor
         shown = f" (划线 {_money(ref)})" if ref is not None else ""
         lines.append(
@@ -67,6 +69,9 @@ def _render(response: PriceResponse, suggestion: PriceSuggestion) -> list[str]:
                 f"{est.high / scale:,.1f}) over {suggestion.horizon_minutes} min"
             )
     lines.append(f"cost basis       {_money(suggestion.cost_minor)} — {suggestion.cost_basis}")
+    if suggestion.history_sessions:
+        lines.append(f"price history    sessions {', '.join(suggestion.history_sessions)}")
+    lines.extend(f"note             {note}" for note in suggestion.notes)
     for check in suggestion.checks:
         lines.append(f"  [{'pass' if check.passed else 'FAIL'}] {check.name:<24} {check.detail}")
     return lines

@@ -1,5 +1,6 @@
 """A daily demand outlook from the store's orders: one product's or one category's units per day,
-the ETS + calendar forecast with its intervals, the seasonal naive baseline, optionally a
+the ETS forecast with its external regressors (the festival calendar and, where the store holds
+matching hot-search boards, trend heat) and intervals, the seasonal naive baseline, optionally a
 rolling-origin backtest — :mod:`~livelens.intelligence.forecast` over the store instead of a
 transactions file.
 
@@ -7,10 +8,19 @@ transactions file.
 is pure. Units are those ``order.paid`` events ordered (gross of refunds, as the file forecast
 leaves returns out), per calendar day in a time zone; a day without orders counts 0, from the
 series' first order to the last order day in the store.
+
+Trend heat: the stored ``trend.snapshot`` keywords (``livelens signals import``) that
+:class:`~livelens.intelligence.matching.TrendMatcher` ties to the series — to one of its
+products, to a category or a brand of its products — with a score of at least
+:data:`MIN_TREND_SCORE` (a category hint or a weak title word is not enough), and per day the
+mean hourly heat of those keywords on the boards (the sum of their heat over the day's snapshots
+over 24; a day off the boards is 0). The outlook names the keywords and says which regressors the
+forecast used.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, Final, Literal
 
@@ -18,12 +28,16 @@ import duckdb
 import msgspec
 
 from livelens.errors import InvalidInput, NotFound
+from livelens.events.reference import Product
 from livelens.intelligence.backtest import SeriesBacktest, backtest_series
-from livelens.intelligence.forecast import SEASON, DailyForecast, forecast_daily
+from livelens.intelligence.forecast import SEASON, TREND_HEAT, DailyForecast, forecast_daily
+from livelens.intelligence.matching import SCORE_TITLE_SYNONYM, TrendMatcher
 from livelens.store.duckdb import DuckDBStore
 
 MIN_DAYS: Final = 2 * SEASON  # what the forecast needs (two weeks)
 BASELINE: Final = "seasonal_naive"
+MIN_TREND_SCORE: Final = SCORE_TITLE_SYNONYM  # a product, category or brand named (or a synonym)
+HOURS_PER_DAY: Final = 24
 
 
 class DailyOutlook(msgspec.Struct, kw_only=True, frozen=True):
@@ -43,16 +57,60 @@ class DailyOutlook(msgspec.Struct, kw_only=True, frozen=True):
     baseline: DailyForecast | None = None  # seasonal naive (period 7)
     backtest: SeriesBacktest | None = None
     notes: tuple[str, ...] = ()
+    regressors: list[str] = msgspec.field(default_factory=list)  # what the forecast used
+    trend_keywords: list[str] = msgspec.field(default_factory=list)  # whose heat it read
 
 
 class DailySeries(msgspec.Struct, kw_only=True, frozen=True):
-    """Units ordered per calendar day (consecutive days, zeros filled in)."""
+    """Units ordered per calendar day (consecutive days, zeros filled in), and the daily heat of
+    the stored trend keywords that match the series (``None`` where none does)."""
 
     series_id: str  # a product id, or ``category:<name>``
     products: list[str]
     timezone: str
     days: list[date]
     values: list[float]
+    trend_keywords: list[str] = msgspec.field(default_factory=list)
+    trend_heat: list[float] | None = None  # one per day of ``days``
+    stored_keywords: int = 0  # distinct trend keywords in the store, matched or not
+
+
+def matching_keywords(
+    keywords: Sequence[str], catalog: Sequence[Product], products: Sequence[str]
+) -> list[str]:
+    """The ``keywords`` that name one of ``products``, or a category or brand of theirs, with a
+    match score of at least :data:`MIN_TREND_SCORE`; sorted."""
+    if not keywords or not catalog:
+        return []
+    mine = [p for p in catalog if p.product_id in set(products)]
+    categories = {p.category for p in mine}
+    brands = {p.brand for p in mine if p.brand}
+    matcher = TrendMatcher(catalog)
+    found = []
+    for keyword in keywords:
+        for match in matcher.match(keyword):
+            if match.score >= MIN_TREND_SCORE and (
+                match.product_id in products
+                or match.category in categories
+                or match.brand in brands
+            ):
+                found.append(keyword)
+                break
+    return sorted(found)
+
+
+def _trend_heat(
+    store: DuckDBStore, keywords: Sequence[str], days: Sequence[date], timezone: str
+) -> list[float]:
+    rows = store.con.execute(
+        """
+        SELECT CAST(timezone(?, ts) AS DATE) AS day, sum(heat) FROM events
+        WHERE type = 'trend.snapshot' AND list_contains(?, keyword) GROUP BY day
+        """,
+        [timezone, list(keywords)],
+    ).fetchall()
+    heat = {day: float(total or 0.0) / HOURS_PER_DAY for day, total in rows}
+    return [heat.get(day, 0.0) for day in days]
 
 
 def read_daily_series(
@@ -111,12 +169,41 @@ def read_daily_series(
     if first is not None:
         last: date = rows[-1][0]
         days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+    stored = [
+        str(r[0])
+        for r in con.execute(
+            "SELECT DISTINCT keyword FROM events WHERE type = 'trend.snapshot' "
+            "AND keyword IS NOT NULL ORDER BY keyword"
+        ).fetchall()
+    ]
+    keywords = matching_keywords(stored, catalog, products) if days else []
     return DailySeries(
         series_id=series_id,
         products=products,
         timezone=timezone,
         days=days,
         values=[units.get(day, 0.0) for day in days],
+        trend_keywords=keywords,
+        trend_heat=_trend_heat(store, keywords, days, timezone) if keywords else None,
+        stored_keywords=len(stored),
+    )
+
+
+def _trend_note(series: DailySeries, regressors: Sequence[str]) -> str | None:
+    if not series.stored_keywords:
+        return None  # no boards imported: nothing to say beyond the regressors list
+    if not series.trend_keywords:
+        return (
+            f"trend heat: none of the {series.stored_keywords} stored trend keyword(s) names "
+            f"{series.series_id}, its category or brand"
+        )
+    shown = ", ".join(series.trend_keywords[:5])
+    more = f" and {len(series.trend_keywords) - 5} more" if len(series.trend_keywords) > 5 else ""
+    if TREND_HEAT not in regressors:
+        return f"trend heat: {shown}{more} match(es) but were never on a board in these days"
+    return (
+        f"trend heat: the mean hourly heat of {shown}{more} on the boards; the forecast days "
+        "take its mean over the observed days (future boards are unknown)"
     )
 
 
@@ -145,21 +232,29 @@ def daily_outlook(
         )
         return DailyOutlook(status="insufficient", reason=reason, **common)
     named = {series_id: (days, values)}
-    (forecast,) = forecast_daily(named, horizon)
+    heat = {series_id: series.trend_heat} if series.trend_heat is not None else None
+    (forecast,) = forecast_daily(named, horizon, trend_heat=heat)
     (baseline,) = forecast_daily(named, horizon, BASELINE)
     tested: SeriesBacktest | None = None
-    notes: tuple[str, ...] = ()
+    notes: list[str] = []
     if with_backtest:
         try:
-            tested = backtest_series(series_id, days, values, horizon=horizon)
+            tested = backtest_series(
+                series_id, days, values, horizon=horizon, trend_heat=series.trend_heat
+            )
         except ValueError as error:
-            notes = (f"no backtest: {error}",)
+            notes.append(f"no backtest: {error}")
+    trend = _trend_note(series, forecast.regressors)
+    if trend is not None:
+        notes.append(trend)
     return DailyOutlook(
         status="ok",
         reason=None,
         forecast=forecast,
         baseline=baseline,
         backtest=tested,
-        notes=notes,
+        notes=tuple(notes),
+        regressors=forecast.regressors,
+        trend_keywords=series.trend_keywords,
         **common,
     )

@@ -1,11 +1,17 @@
 """Daily demand per product or category: statsforecast ETS with calendar regressors, and baselines.
 
-The model ("ets_x"): a ridge regression of the series on the calendar regressors (festivals, trend
-heat) takes out their effect, statsforecast's ``AutoETS`` (weekly season) forecasts the adjusted
-series with 80%/95% intervals, and the regressors' effect on the forecast days is added back.
-AutoETS takes no exogenous inputs itself; seasonal AutoARIMA would, but costs ~10 s per series.
-Baselines: naive (last value) and seasonal naive (period 7), with intervals from their in-sample
-errors. Pure: arrays and dates in, forecasts out; nothing is fetched.
+The model ("ets_x"): a ridge regression of the series on the external regressors (the festival
+calendar, and the daily trend heat where the caller has it) takes out their effect, statsforecast's
+``AutoETS`` (weekly season) forecasts the adjusted series with 80%/95% intervals, and the
+regressors' effect on the forecast days is added back. AutoETS takes no exogenous inputs itself;
+seasonal AutoARIMA would, but costs ~10 s per series. Baselines: naive (last value) and seasonal
+naive (period 7), with intervals from their in-sample errors.
+
+Trend heat on the forecast days is not known when the forecast is made (no one has tomorrow's
+hot-search board), so a heat series that covers only the observed days is carried into the
+forecast days at its mean over them: the forecast is "no trend beyond the usual". A caller with a
+scenario may pass heat for the forecast days too. Each forecast names the regressors it used.
+Pure: arrays and dates in, forecasts out; nothing is fetched.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ import numpy as np
 import numpy.typing as npt
 from statsforecast.models import AutoETS
 
-from livelens.intelligence.calendar import calendar_regressors
+from livelens.intelligence.calendar import FESTIVALS, calendar_regressors, festival_of
 
 SEASON: Final = 7
 MODELS: Final = ("ets_x", "seasonal_naive", "naive")
+TREND_HEAT: Final = "trend_heat"  # the regressor's name in ``regressors``
 RIDGE: Final = 1.0
 _Z: Final = {80: 1.2815515655446004, 95: 1.959963984540054}
 
@@ -40,6 +47,9 @@ class DailyForecast(msgspec.Struct, kw_only=True, frozen=True):
     hi80: list[float]
     lo95: list[float]
     hi95: list[float]
+    # what the model was given and could use: the festivals with a day in the observed days
+    # (``festival:双11``), and ``trend_heat`` where heat was given and not all zero
+    regressors: list[str] = msgspec.field(default_factory=list)
 
 
 class ForecastArrays(msgspec.Struct, kw_only=True, frozen=True):
@@ -79,6 +89,34 @@ def _ets_x(y: FloatArray, x: FloatArray, x_future: FloatArray, horizon: int) -> 
     )
 
 
+def regressors_used(days: Sequence[date], trend_heat: Sequence[float] | None = None) -> list[str]:
+    """The regressors ``ets_x`` can learn from over ``days``: each festival with a day among
+    them, and trend heat unless it is absent or all zero over them."""
+    seen = {festival_of(day) for day in days}
+    used = [f"festival:{name}" for name in FESTIVALS if name in seen]
+    if trend_heat is not None and any(h != 0 for h in trend_heat[: len(days)]):
+        used.append(TREND_HEAT)
+    return used
+
+
+def heat_through(trend_heat: Sequence[float] | None, days: int, horizon: int) -> list[float] | None:
+    """``trend_heat`` over ``days`` observed days and the ``horizon`` after them: as given where
+    it covers them, else carried into the forecast days at its mean over the observed days."""
+    if trend_heat is None:
+        return None
+    heat = [float(h) for h in trend_heat]
+    if len(heat) == days + horizon:
+        return heat
+    if len(heat) != days:
+        msg = (
+            f"trend_heat needs one value per observed day ({days}), or per observed and forecast "
+            f"day ({days + horizon}); got {len(heat)}"
+        )
+        raise ValueError(msg)
+    mean = float(np.mean(heat)) if heat else 0.0
+    return heat + [mean] * horizon
+
+
 def forecast_arrays(
     y: npt.ArrayLike,
     days: Sequence[date],
@@ -88,7 +126,8 @@ def forecast_arrays(
 ) -> ForecastArrays:
     """Forecast daily ``y`` (one value per day in ``days``, consecutive) ``horizon`` days ahead.
 
-    ``trend_heat``, when given, covers ``days`` and the ``horizon`` days after them.
+    ``trend_heat``, when given, covers ``days`` (the forecast days take its mean, see
+    :func:`heat_through`) or ``days`` and the ``horizon`` days after them; only ``ets_x`` reads it.
     """
     values = np.asarray(y, dtype=np.float64)
     if values.shape != (len(days),) or len(days) < 2 * SEASON:
@@ -102,7 +141,7 @@ def forecast_arrays(
         msg = f"unknown model {model!r}; expected one of {MODELS}"
         raise ValueError(msg)
     future = [days[-1] + timedelta(days=k + 1) for k in range(horizon)]
-    x_all = calendar_regressors([*days, *future], trend_heat)
+    x_all = calendar_regressors([*days, *future], heat_through(trend_heat, len(days), horizon))
     return _ets_x(values, x_all[: len(days)], x_all[len(days) :], horizon)
 
 
@@ -110,12 +149,15 @@ def forecast_daily(
     series: Mapping[str, tuple[Sequence[date], Sequence[float]]],
     horizon: int = 14,
     model: str = "ets_x",
+    trend_heat: Mapping[str, Sequence[float]] | None = None,
 ) -> list[DailyForecast]:
-    """Forecasts for every series (``id -> (days, values)``), sorted by id."""
+    """Forecasts for every series (``id -> (days, values)``), sorted by id; ``trend_heat`` maps
+    a series id to its daily heat (see :func:`forecast_arrays`)."""
     out: list[DailyForecast] = []
     for series_id in sorted(series):
         days, values = series[series_id]
-        result = forecast_arrays(values, days, horizon, model)
+        heat = (trend_heat or {}).get(series_id)
+        result = forecast_arrays(values, days, horizon, model, heat)
         out.append(
             DailyForecast(
                 series_id=series_id,
@@ -126,6 +168,7 @@ def forecast_daily(
                 hi80=np.round(result.hi[80], 3).tolist(),
                 lo95=np.round(result.lo[95], 3).tolist(),
                 hi95=np.round(result.hi[95], 3).tolist(),
+                regressors=regressors_used(days, heat) if model == "ets_x" else [],
             )
         )
     return out

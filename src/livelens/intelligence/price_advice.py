@@ -3,9 +3,10 @@ and what accepting it records — one path for ``livelens price suggest`` and th
 
 :func:`read_price_inputs` is the only part that touches the store (call it under the store's
 lock); :func:`advise` and :func:`acceptance` are pure. The price response is estimated over every
-stored session (:func:`~livelens.intelligence.pricing.suggest_for_product`), the suggestion is
-for the next minutes of the given session as of its last event, under the product's floor price
-and the maximum discount.
+stored session (:func:`~livelens.intelligence.pricing.suggest_for_product`); the guardrails read
+the price history of the session's own room and platform only, its earlier sessions in event time
+(:func:`~livelens.intelligence.pricing.room_history`); the suggestion is for the next minutes of
+the given session as of its last event, under the product's floor price and the maximum discount.
 """
 
 from __future__ import annotations
@@ -97,7 +98,9 @@ def acceptance(
     inputs: PriceInputs, suggestion: PriceSuggestion, at: datetime
 ) -> tuple[PriceChange, dict[str, Any]]:
     """The ``price.change`` that accepting ``suggestion`` at ``at`` stores, and the details its
-    ``price.suggestion.accept`` audit entry carries; InvalidInput for a withheld suggestion."""
+    ``price.suggestion.accept`` audit entry carries. InvalidInput for anything but a ``suggested``
+    cut: a ``hold`` or ``withheld`` suggestion, or one whose price is the current price (accepting
+    it would change nothing)."""
     summary = inputs.summary
     try:
         event = price_change_event(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 import msgspec
 import pyarrow as pa
@@ -45,8 +45,12 @@ RECENT_WINDOW: Final = timedelta(minutes=15)
 
 
 class PriceSuggestion(msgspec.Struct, frozen=True, kw_only=True):
+    """A price change (``suggested``), a kept price (``hold``: ``blocked_by`` names the guardrails
+    that stopped a cut the data would support, empty when no cut is worth making), or nothing
+    (``withheld``: no candidate passes, not even the current price)."""
+
     product_id: str
-    status: Literal["suggested", "withheld"]
+    status: Literal["suggested", "hold", "withheld"]
     reason: str
     as_of: datetime
     horizon_minutes: int
@@ -60,6 +64,9 @@ class PriceSuggestion(msgspec.Struct, frozen=True, kw_only=True):
     cost_minor: int = 0
     cost_basis: str = ""
     checks: tuple[GuardrailCheck, ...] = ()
+    blocked_by: tuple[str, ...] = ()  # for ``hold``: the guardrails every worthwhile cut fails
+    history_sessions: tuple[str, ...] = ()  # whose prices the guardrails read, this one last
+    notes: tuple[str, ...] = ()
 
 
 def unit_cost(product: Product) -> tuple[int, str]:
@@ -116,7 +123,9 @@ def suggest_price(
     as_of: datetime,
     rails: Guardrails | None = None,
 ) -> PriceSuggestion:
-    """The best guarded price for the next ``horizon_minutes``, or a withheld suggestion."""
+    """The best guarded price for the next ``horizon_minutes``: a cut (``suggested``), the
+    current price (``hold``, naming the guardrails that block a cut worth making), or nothing
+    (``withheld``)."""
     rails = rails or Guardrails(floor_price_minor=product.floor_price_minor)
     cost, basis = unit_cost(product)
     current = current_price_minor
@@ -131,7 +140,7 @@ def suggest_price(
     reference = _reference(history, rails, as_of, current)
     best: PriceSuggestion | None = None
     refused: tuple[GuardrailCheck, ...] = ()
-    blocked: set[str] = set()
+    blocked: list[tuple[float, int, tuple[GuardrailCheck, ...]]] = []  # (Δmargin, price, checks)
     found = response.discount_elasticity
     evident = found is not None and found.high < 0  # discounts lift demand, at 95%
     steps = int(rails.max_discount_pct // DISCOUNT_STEP_PCT)  # prices: whole 角, rounded up
@@ -153,10 +162,9 @@ def suggest_price(
                 as_of=as_of,
             )
         )
-        if not all(c.passed for c in checks):
+        passed = all(c.passed for c in checks)
+        if not passed:
             refused = refused or checks
-            blocked.update(c.name for c in checks if not c.passed)
-            continue
         effective = 100.0 * (1 - price / current) if current > 0 else 0.0
         ratio = (
             response.demand_ratio(effective)
@@ -166,6 +174,9 @@ def suggest_price(
         if ratio is None or (price < current and not evident):
             continue
         units, gmv, margin = _outcome(price, current, cost, ratio, baseline_units, product.stock)
+        if not passed:
+            blocked.append((margin.value, price, checks))
+            continue
         candidate = PriceSuggestion(
             status="suggested",
             reason="",
@@ -185,8 +196,15 @@ def suggest_price(
             status="withheld",
             reason="every candidate price fails a guardrail",
             checks=refused,
+            blocked_by=tuple(c.name for c in refused if not c.passed),
             **common,  # type: ignore[arg-type]
         )
+    if best.price_minor != current:
+        reason = f"{best.discount_pct:g}% off is expected to add the most margin"
+        return msgspec.structs.replace(best, reason=reason)
+    kept = best.delta_margin_minor.value if best.delta_margin_minor is not None else 0.0
+    worth = [b for b in blocked if b[0] > kept + 1e-9]  # cuts that would add margin, if allowed
+    names: tuple[str, ...] = ()
     if response.discount_elasticity is None:
         why = response.reason or "; ".join(response.notes)
         reason = f"keep the current price: no discount response to act on ({why})"
@@ -196,16 +214,17 @@ def suggest_price(
         reason = (
             f"keep the current price: the discount effect is not distinguishable from none{low}"
         )
-    elif best.price_minor == current and blocked:
-        reason = f"keep the current price: cuts fail {', '.join(sorted(blocked))}"
-        refused_cut = next((c for c in refused if not c.passed), None)
-        if refused_cut is not None:
-            reason += f" ({refused_cut.detail})"
-    elif best.price_minor == current:
-        reason = "keep the current price: no guarded discount is expected to add margin"
+    elif worth:
+        gain, price, checks = max(worth, key=lambda b: b[0])
+        failed = [c for c in checks if not c.passed]
+        names = tuple(sorted({c.name for b in worth for c in b[2] if not c.passed}))
+        reason = (
+            f"a cut to {price} would be expected to add {gain:.0f} "
+            f"of margin, but it fails {', '.join(c.name for c in failed)} ({failed[0].detail})"
+        )
     else:
-        reason = f"{best.discount_pct:g}% off is expected to add the most margin"
-    return msgspec.structs.replace(best, reason=reason)
+        reason = "keep the current price: no guarded discount is expected to add margin"
+    return msgspec.structs.replace(best, status="hold", reason=reason, blocked_by=names)
 
 
 def _width(response: PriceResponse) -> float:
@@ -222,9 +241,20 @@ def price_change_event(
     currency: str,
     at: datetime,
 ) -> PriceChange:
-    """The ``price.change`` that accepting ``suggestion`` produces; refuses a withheld one."""
+    """The ``price.change`` that accepting ``suggestion`` produces. Refuses (ValueError) one that
+    is withheld or a hold, one that fails a guardrail, and one that would not change the price."""
     if suggestion.status != "suggested" or suggestion.price_minor is None:
-        msg = f"suggestion for {suggestion.product_id} is {suggestion.status}: {suggestion.reason}"
+        msg = (
+            f"suggestion for {suggestion.product_id} is {suggestion.status}, not a price change: "
+            f"{suggestion.reason}; there is nothing to accept"
+        )
+        raise ValueError(msg)
+    if suggestion.price_minor == suggestion.current_price_minor:
+        msg = (
+            f"suggestion for {suggestion.product_id} is the current price "
+            f"{suggestion.current_price_minor}: accepting it would change nothing; "
+            "nothing to accept"
+        )
         raise ValueError(msg)
     if not all(c.passed for c in suggestion.checks):
         msg = f"suggestion for {suggestion.product_id} fails a guardrail; it cannot be accepted"
@@ -269,6 +299,94 @@ def current_price(events: pa.Table, product: Product, as_of: datetime) -> int:
     return before[-1].price_minor if before else product.list_price_minor
 
 
+class RoomHistory(msgspec.Struct, frozen=True, kw_only=True):
+    """The events whose prices the guardrails read, the sessions they come from (oldest first,
+    this one last) and what was left out and why."""
+
+    events: pa.Table
+    session_ids: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+class _Span(NamedTuple):
+    first: datetime
+    session_id: str
+    last: datetime
+
+
+def _spans(table: pa.Table) -> list[tuple[str, str, str, datetime, datetime]]:
+    """(session, room, platform, first event, last event) of each session in ``table``."""
+    if table.num_rows == 0:
+        return []
+    keys = ["session_id", "room_id", "platform"]
+    grouped = table.select([*keys, "ts"]).group_by(keys).aggregate([("ts", "min"), ("ts", "max")])
+    return list(
+        zip(
+            grouped["session_id"].to_pylist(),
+            grouped["room_id"].to_pylist(),
+            grouped["platform"].to_pylist(),
+            grouped["ts_min"].to_pylist(),
+            grouped["ts_max"].to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def room_history(sessions: Sequence[pa.Table], session_events: pa.Table) -> RoomHistory:
+    """This session's events and its room's earlier sessions' — the price history that the
+    guardrails (先涨后降, the real 划线 price) read.
+
+    A price history is one room's on one platform: another room, or the same room id on another
+    platform, sets its own prices, and interleaving them would show raises and cuts that no
+    viewer ever saw. Of the room's sessions, only those whose first event is before this
+    session's are history (a later one is not; none is read after ``as_of`` anyway).
+
+    A room broadcasts one live at a time, so two of its sessions whose events interleave in time
+    are a data problem (the same live stored twice under two ids, a wrong room id, a clock off by
+    hours). Walking back from this session through the earlier ones (latest first event first,
+    then session id), a session is kept only if its last event is at or before the first event
+    of the session kept after it; one that overlaps is left out and named in ``notes``. Merging
+    overlapping sessions instead (by start, then event time) would put a fabricated raise or cut
+    at the seam — a live stored twice shows its last cut "raised" back to its opening price —
+    and block or allow cuts on prices that never followed each other. The choice depends only on
+    the events' times and ids, so the same store gives the same history. Each session's span is
+    that of the rows it is given in (a caller that hands over only price rows spans those).
+    """
+    mine = _spans(session_events)
+    if not mine:
+        return RoomHistory(events=session_events, session_ids=())
+    session_id, room, platform, start, _end = mine[0]
+    earlier: list[tuple[_Span, pa.Table]] = []
+    for table in sessions:
+        spans = _spans(table)
+        for sid, other_room, other_platform, first, last in spans:
+            if sid == session_id or (other_room, other_platform) != (room, platform):
+                continue
+            if first < start:
+                one = table if len(spans) == 1 else table.filter(pc.equal(table["session_id"], sid))
+                earlier.append((_Span(first, sid, last), one))
+    kept: list[tuple[_Span, pa.Table]] = []
+    notes: list[str] = []
+    boundary = start
+    for span, table in sorted(earlier, key=lambda e: (e[0].first, e[0].session_id), reverse=True):
+        if span.last <= boundary:
+            kept.append((span, table))
+            boundary = span.first
+        else:
+            notes.append(
+                f"session {span.session_id} of room {room} ({span.first.isoformat()} – "
+                f"{span.last.isoformat()}) overlaps a later session of the room; a room is live "
+                "once at a time, so its prices are left out of the price history"
+            )
+    kept.reverse()
+    tables = [table for _span, table in kept]
+    return RoomHistory(
+        events=pa.concat_tables([*tables, session_events]) if tables else session_events,
+        session_ids=(*(span.session_id for span, _table in kept), session_id),
+        notes=tuple(notes),
+    )
+
+
 def suggest_for_product(
     sessions: Sequence[pa.Table],
     products: Sequence[Product],
@@ -280,7 +398,8 @@ def suggest_for_product(
     rails: Guardrails | None = None,
 ) -> tuple[PriceResponse, PriceSuggestion]:
     """Estimate the product's price response over ``sessions`` and suggest a guarded price for
-    the next ``horizon`` of the session ``session_events``."""
+    the next ``horizon`` of the session ``session_events``, guarded against the price history of
+    that session's room (:func:`room_history`)."""
     product = next((p for p in products if p.product_id == product_id), None)
     if product is None:
         known = ", ".join(p.product_id for p in products[:10]) or "none"
@@ -290,11 +409,11 @@ def suggest_for_product(
     pooled = estimate_price_response(sessions, products, category=product.category)
     if _width(pooled) < _width(response):  # the category's estimate, where it is tighter
         response = pooled
-    history = price_history(pa.concat_tables(sessions) if sessions else session_events, product_id)
+    room = room_history(sessions, session_events)
     suggestion = suggest_price(
         product,
         response,
-        history,
+        price_history(room.events, product_id),
         current_price_minor=current_price(session_events, product, as_of),
         baseline_units=recent_demand(
             session_events, product_id, as_of=as_of, window=RECENT_WINDOW, horizon=horizon
@@ -303,4 +422,6 @@ def suggest_for_product(
         as_of=as_of,
         rails=rails,
     )
-    return response, suggestion
+    return response, msgspec.structs.replace(
+        suggestion, history_sessions=room.session_ids, notes=room.notes
+    )

@@ -46,7 +46,7 @@ class PriceRow(msgspec.Struct, frozen=True, kw_only=True):
     product_id: str
     title: str
     response: PriceResponse  # the discount effect and elasticity with 95% intervals, or why not
-    suggestion: PriceSuggestion  # suggested or withheld, with every guardrail check
+    suggestion: PriceSuggestion  # suggested, hold or withheld, with every guardrail check
 
 
 class PricingSection(msgspec.Struct, frozen=True, kw_only=True):

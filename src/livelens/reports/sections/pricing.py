@@ -78,7 +78,12 @@ def _suggestion_row(
     current = say.money(suggestion.current_price_minor, currency)
     if suggestion.status == "withheld" or suggestion.price_minor is None:
         verdict, price = both("暂不建议", "withheld"), esc(current)
-    elif suggestion.price_minor == suggestion.current_price_minor:
+    elif suggestion.status == "hold" and suggestion.blocked_by:
+        names = [both(*GUARDRAILS.get(n, (n, n))) for n in suggestion.blocked_by]
+        verdict = f"{both('维持现价', 'hold')}<br><small>{both('护栏拦下降价', 'cut blocked by')}："
+        verdict += f"{'、'.join(names)}</small>"
+        price = esc(current)
+    elif suggestion.status == "hold" or suggestion.price_minor == suggestion.current_price_minor:
         verdict, price = both("维持现价", "keep the price"), esc(current)
     else:
         verdict = both("建议降价", "suggested")

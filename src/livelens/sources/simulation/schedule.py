@@ -7,6 +7,7 @@ pinned, what does this product cost now) is an array lookup.
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 
+from livelens.events.reference import Product
 from livelens.sources.simulation.catalog import ProductSpec
 
 IntArray = npt.NDArray[np.int64]
@@ -22,7 +24,7 @@ IntArray = npt.NDArray[np.int64]
 PROMO_DURATION_S: Final = 300
 DISCOUNT_CHOICES_PCT: Final = (10, 15, 20, 25, 30)
 _PRICE_DROP_CHANCE: Final = 0.25
-_LIVE_PRICE_SHARE: Final = (0.82, 0.95)  # the live price at the start, as a share of list price
+_LIVE_PRICE_SHARE: Final = (0.82, 0.95)  # the everyday live price, as a share of list price
 _PRICE_DROP_SHARE: Final = (0.90, 0.97)
 
 HostActionKind = Literal["persona", "pin", "price", "promo_start", "promo_end"]
@@ -95,12 +97,24 @@ def _persona_segments(
     return tuple(segments)
 
 
-def _live_price(spec: ProductSpec, rng: np.random.Generator) -> int:
-    """An opening live price below list, in the ¥…9.9 style that live rooms use."""
-    product = spec.product
-    share = rng.uniform(*_LIVE_PRICE_SHARE)
+def everyday_price_minor(product: Product) -> int:
+    """The room's everyday live price (日常价) of ``product``: below list, in the ¥…9.9 style
+    that live rooms use, and the same in every session — it depends on the catalog entry only.
+
+    Each session opens at it, so consecutive sessions of a room show no raise that the room never
+    made; a raise back to it after an earlier session's cut is a real one.
+    """
+    low, high = _LIVE_PRICE_SHARE
+    share = low + (high - low) * zlib.crc32(product.product_id.encode()) / 2**32
     price = int(product.list_price_minor * share) // 100 * 100 - 10
     return min(product.list_price_minor, max(product.floor_price_minor, price))
+
+
+def _live_price(spec: ProductSpec, rng: np.random.Generator) -> int:
+    """The opening live price: the everyday price. The plan's draw for it is still made (and not
+    used), so that every later draw — pins, cuts, flash discounts — is what it was for a seed."""
+    rng.uniform(*_LIVE_PRICE_SHARE)
+    return everyday_price_minor(spec.product)
 
 
 def plan_host(

@@ -66,6 +66,16 @@ BAD_LINES = [
         id="negative-quantity",
     ),
     pytest.param(
+        jsonl([event_record("stock.set", stock=-1)]).strip(),
+        codec.OUT_OF_RANGE,
+        id="negative-stock",
+    ),
+    pytest.param(
+        jsonl([event_record("stock.set", stock=10**10)]).strip(),
+        codec.OUT_OF_RANGE,
+        id="absurd-stock",
+    ),
+    pytest.param(
         jsonl([event_record("comment", ts="2061-01-01T00:00:00+08:00")]).strip(),
         codec.TS_OUT_OF_RANGE,
         id="ts-decades-ahead",
@@ -293,6 +303,41 @@ def test_parquet_in_canonical_form(
         assert second.events().select(["event_id", "amount_minor"]).to_pylist() == (
             store.events().select(["event_id", "amount_minor"]).to_pylist()
         )
+
+
+def test_stock_set_is_accepted_stored_and_exported(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    lines = tmp_path / "stock.jsonl"
+    lines.write_bytes(
+        jsonl(
+            [
+                event_record("stock.set", event_id="k1", product_id="sku-a", stock=0),
+                event_record("stock.set", event_id="k2", product_id="sku-b", stock=10**9),
+                event_record("comment", event_id="c1"),
+            ]
+        )
+    )
+    table = tmp_path / "stock.csv"
+    table.write_text(
+        "type,event_id,ts,room_id,session_id,platform,product_id,stock\n"
+        "stock.set,k3,2026-11-11T20:00:01+08:00,room-1,session-1,taobao,sku-c,25\n",
+        encoding="utf-8",
+    )
+    assert _ingest_file(lines, store, pseudonymiser).summary() == {
+        "accepted": 3,
+        "duplicates": 0,
+        "quarantined": {},
+    }
+    assert _ingest_file(table, store, pseudonymiser).accepted == 1
+    query = "SELECT event_id, product_id, stock FROM events WHERE type = 'stock.set' ORDER BY 1"
+    expected = [("k1", "sku-a", 0), ("k2", "sku-b", 10**9), ("k3", "sku-c", 25)]
+    assert store.con.execute(query).fetchall() == expected
+    exported = tmp_path / "events.parquet"
+    assert store.export_parquet(exported) == 4
+    with DuckDBStore(tmp_path / "second.duckdb") as second:
+        assert _ingest_file(exported, second, pseudonymiser).accepted == 4
+        assert second.con.execute(query).fetchall() == expected
 
 
 def test_sessions_are_summarised(

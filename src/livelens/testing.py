@@ -48,6 +48,7 @@ SAMPLE_PAYLOADS: Final[dict[str, dict[str, Any]]] = {
     "host.persona_switch": {"persona_id": "p-xiaoxue"},
     "host.product_pin": {"product_id": "sku-c"},
     "price.change": {"product_id": "sku-c", "price_minor": 9900, "currency": "CNY"},
+    "stock.set": {"product_id": "sku-c", "stock": 120},
     "promo.start": {
         "promo_id": "flash-1",
         "product_id": "sku-c",

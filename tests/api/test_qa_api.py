@@ -206,3 +206,38 @@ def test_auto_answers_wait_out_their_undo_window_and_can_be_undone(
             "/api/qa/live-qa/actions", json={**undo, "answer_id": second["record"]["answer_id"]}
         )
         assert late.status_code == 404
+
+
+def test_stock_set_events_change_what_the_host_says_about_stock(
+    served: tuple[Service, ServerThread, dict[str, str]],
+) -> None:
+    service, server, admin = served
+    with httpx.Client(base_url=server.url, headers=admin, timeout=20) as client:
+        assert client.put("/api/qa/live-qa/catalog", json=catalog_document()).status_code == 200
+        before = client.post("/api/qa/live-qa/questions", json={"text": "卫衣有货吗"}).json()
+        assert before["record"]["facts"]["stock"] == "1500"  # the catalog's stock
+        version = client.get("/api/qa/live-qa").json()["catalog_version"]
+        batch = [
+            event(1, "host.product_pin", 0, product_id="sku-hoodie"),
+            event(2, "stock.set", 1, product_id="sku-hoodie", stock=0),
+            event(3, "comment", 2, viewer_id="v1", text="有货吗"),
+            event(4, "stock.set", 3, product_id="sku-not-in-catalog", stock=9),
+        ]
+        ingested = client.post("/api/events", content=jsonl(batch))
+        assert ingested.status_code == 200, ingested.text
+        assert ingested.json() == {"accepted": 4, "duplicates": 0, "quarantined": {}}
+        log = client.get("/api/qa/live-qa/answers").json()
+        sold_out = log[-1]
+        assert sold_out["questions"][0]["text"] == "有货吗"
+        assert (sold_out["status"], sold_out["topic"]) == ("answered", "stock")
+        assert "卖完了" in sold_out["answer"]
+        assert sold_out["catalog_version"] == version + 2  # the pin, then the stock
+        more = [event(5, "stock.set", 4, product_id="sku-hoodie", stock=37)]
+        assert client.post("/api/events", content=jsonl(more)).status_code == 200
+        after = client.post("/api/qa/live-qa/questions", json={"text": "有货吗"}).json()
+        assert after["record"]["facts"]["stock"] == "37"
+        assert "库存37件" in after["say"]
+    stored = service.hub.store.con.execute(
+        "SELECT product_id, stock FROM events WHERE type = 'stock.set' ORDER BY ts"
+    ).fetchall()
+    assert stored == [("sku-hoodie", 0), ("sku-not-in-catalog", 9), ("sku-hoodie", 37)]

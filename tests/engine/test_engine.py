@@ -21,7 +21,7 @@ from livelens.events.codec import decode_event
 from livelens.events.columns import events_to_table
 from livelens.information.compute import metrics_of
 from livelens.information.metrics import SessionMetrics
-from livelens.testing import random_session_records
+from livelens.testing import T0, event_record, random_session_records
 
 LATENESS = timedelta(seconds=10)
 
@@ -217,3 +217,25 @@ def test_promo_metrics_count_the_promoted_products_selling_while_it_runs(
     ).fetchall()
     assert (promo.orders, promo.gmv_minor) == expected
     assert promo.clicks > 0
+
+
+def test_stock_set_events_change_no_metric_but_the_event_count(session: pa.Table) -> None:
+    stock = _table(
+        [
+            event_record(
+                "stock.set",
+                ts=(T0 + timedelta(minutes=minute, seconds=30)).isoformat(),
+                room_id="room-1",
+                session_id="session-1",
+                platform="sim",
+                product_id=product,
+                stock=level,
+            )
+            for minute, product, level in [(1, "sku-a", 0), (2, "sku-b", 40), (9, "sku-x", 10**9)]
+        ]
+    )
+    both = pa.concat_tables([session, stock]).sort_by([("ts", "ascending")])
+    base, with_stock = _run([session]), _run(_batches(both, 97))
+    assert with_stock.totals.events == base.totals.events + 3
+    totals = msgspec.structs.replace(with_stock.totals, events=base.totals.events)
+    assert msgspec.structs.replace(with_stock, totals=totals) == base

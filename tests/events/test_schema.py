@@ -10,7 +10,7 @@ import pytest
 from livelens.errors import InvalidEvent
 from livelens.events import codec
 from livelens.events.columns import EVENTS_SCHEMA, events_to_table, table_to_events
-from livelens.events.schema import EVENT_TYPES, SCHEMA_VERSION, event_type
+from livelens.events.schema import EVENT_TYPES, SCHEMA_VERSION, StockSet, event_type
 from livelens.testing import SAMPLE_PAYLOADS, event_record, every_event, make_event
 
 
@@ -77,6 +77,31 @@ def test_invalid_records_get_a_reason(overrides: dict[str, object], reason: str)
     with pytest.raises(InvalidEvent) as caught:
         codec.decode_event(line)
     assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"stock": -1}, codec.OUT_OF_RANGE),
+        ({"stock": 10**9 + 1}, codec.OUT_OF_RANGE),  # absurd, like a count above 10^9
+        ({"stock": 2.5}, codec.WRONG_TYPE),
+        ({"stock": None}, codec.MISSING_FIELD),
+        ({"product_id": None}, codec.MISSING_FIELD),
+        ({"product_id": ""}, codec.INVALID_VALUE),
+    ],
+)
+def test_invalid_stock_set_gets_a_reason(overrides: dict[str, object], reason: str) -> None:
+    line = msgspec.json.encode(event_record("stock.set", **overrides))
+    with pytest.raises(InvalidEvent) as caught:
+        codec.decode_event(line)
+    assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize("stock", [0, 1, 10**9])
+def test_stock_set_takes_any_level_from_zero_to_a_billion(stock: int) -> None:
+    event = codec.decode_event(msgspec.json.encode(event_record("stock.set", stock=stock)))
+    assert isinstance(event, StockSet)
+    assert (event.product_id, event.stock, event.viewer_id) == ("sku-c", stock, None)
 
 
 def test_promo_needs_a_discount_or_a_price() -> None:

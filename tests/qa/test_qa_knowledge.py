@@ -15,6 +15,7 @@ from livelens.events.schema import (
     ProductPin,
     PromoEnd,
     PromoStart,
+    StockSet,
 )
 from livelens.qa.catalog_files import build_products, load_catalog, load_products, load_room
 from livelens.qa.knowledge import Catalog, Promo, yuan
@@ -47,6 +48,7 @@ def test_every_change_bumps_the_version(plain_catalog: Catalog) -> None:
             amount_minor=19800, currency="CNY", **ENVELOPE,
         ),
         PromoEnd(ts=T0_MS + 1000, promo_id="p1", **ENVELOPE),
+        StockSet(ts=T0_MS + 2000, product_id="sku-jeans", stock=7, **ENVELOPE),
     ):  # fmt: skip
         assert plain_catalog.apply(event)
         versions.append(plain_catalog.version)
@@ -56,6 +58,9 @@ def test_every_change_bumps_the_version(plain_catalog: Catalog) -> None:
     assert hoodie.stock == 1500 - 2
     assert plain_catalog.pinned == "sku-hoodie"
     assert plain_catalog.persona_id == "p-aqiang"
+    jeans = plain_catalog.get("sku-jeans")
+    assert jeans is not None
+    assert (jeans.stock, jeans.version) == (7, plain_catalog.version)
 
 
 def test_pinning_the_same_product_again_changes_nothing(plain_catalog: Catalog) -> None:
@@ -65,13 +70,22 @@ def test_pinning_the_same_product_again_changes_nothing(plain_catalog: Catalog) 
     assert plain_catalog.version == version
 
 
-def test_an_event_about_an_unknown_product_is_rejected(plain_catalog: Catalog) -> None:
+@pytest.mark.parametrize(
+    "event",
+    [
+        PriceChange(ts=T0_MS, product_id="sku-x", price_minor=100, currency="CNY", **ENVELOPE),
+        StockSet(ts=T0_MS, product_id="sku-x", stock=5, **ENVELOPE),
+    ],
+    ids=["price.change", "stock.set"],
+)
+def test_an_event_about_an_unknown_product_is_rejected(
+    plain_catalog: Catalog, event: PriceChange | StockSet
+) -> None:
     version = plain_catalog.version
     with pytest.raises(InvalidEvent) as caught:
-        plain_catalog.apply(
-            PriceChange(ts=T0_MS, product_id="sku-x", price_minor=100, currency="CNY", **ENVELOPE)
-        )
+        plain_catalog.apply(event)
     assert caught.value.reason == "unknown_product"
+    assert "sku-x" in caught.value.detail
     assert plain_catalog.version == version
 
 
@@ -98,6 +112,23 @@ def test_promo_end_stops_it_early_and_the_lowest_price_wins(plain_catalog: Catal
     assert plain_catalog.end_promo("f", T0_MS + 1000)
     assert plain_catalog.quote("sku-nuts", T0_MS + 2000).price_minor == 8910
     assert not plain_catalog.end_promo("f", T0_MS + 3000)  # ended already: no new version
+
+
+def test_stock_set_then_orders_count_down_from_the_new_level(plain_catalog: Catalog) -> None:
+    assert plain_catalog.apply(StockSet(ts=T0_MS, product_id="sku-hoodie", stock=3, **ENVELOPE))
+    order = OrderPaid(
+        ts=T0_MS + 1000, viewer_id="v1", order_id="o1", product_id="sku-hoodie", quantity=2,
+        amount_minor=37800, currency="CNY", **ENVELOPE,
+    )  # fmt: skip
+    assert plain_catalog.apply(order)
+    hoodie = plain_catalog.get("sku-hoodie")
+    assert hoodie is not None
+    assert hoodie.stock == 1
+    assert plain_catalog.apply(StockSet(ts=T0_MS + 2000, product_id="sku-hoodie", stock=0,
+                                        **ENVELOPE))  # fmt: skip
+    hoodie = plain_catalog.get("sku-hoodie")
+    assert hoodie is not None
+    assert hoodie.stock == 0
 
 
 def test_stock_updates_and_bad_stock(plain_catalog: Catalog) -> None:

@@ -18,15 +18,21 @@ from livelens.events.codec import convert_event
 from livelens.qa.answerer import Answerer
 from livelens.qa.catalog_files import load_catalog
 from livelens.qa.queue import Autonomy, RoomControl
-from livelens.qa.replay import Ask, Item, StockUpdate, replay
+from livelens.qa.replay import Ask, Item, replay
 from livelens.qa.room import ANNOUNCE_AT, QaRoom
 
 # Event types the Q&A follows; other events in the file are passed over.
 FOLLOWED: Final = frozenset(
-    {"price.change", "promo.start", "promo.end", "host.product_pin", "host.persona_switch"}
-    | {"order.paid"}
+    {
+        "price.change",
+        "stock.set",
+        "promo.start",
+        "promo.end",
+        "host.product_pin",
+        "host.persona_switch",
+        "order.paid",
+    }
 )
-STOCK_UPDATE: Final = "stock.set"  # {"type": "stock.set", "product_id": …, "stock": …}
 _ENVELOPE: Final = {"room_id": "cli", "session_id": "cli", "platform": "other"}
 
 
@@ -87,12 +93,6 @@ def _read(handle: TextIO, source: str) -> Iterator[Item]:
                 where,
                 Ask(text, last_ms, str(viewer) if viewer is not None else None, question_id),
             )
-        elif kind == STOCK_UPDATE:
-            product_id, stock = record.get("product_id"), record.get("stock")
-            if not isinstance(product_id, str) or not isinstance(stock, int):
-                msg = f"{where}: stock.set needs a string 'product_id' and an integer 'stock'"
-                raise InvalidInput(msg)
-            yield where, StockUpdate(product_id, stock, last_ms)
         elif kind in FOLLOWED:
             try:
                 event = convert_event(_ENVELOPE | {"ts": last_ms} | record)

@@ -52,6 +52,9 @@ PAYLOAD_FIELDS: Final = (
     pa.field("competitor", pa.string()),
     pa.field("category", pa.string()),
     pa.field("nickname", pa.string()),
+    # Added after release: appended here so that a new store and a store opened and migrated by
+    # DuckDBStore (which adds the missing nullable columns at the end) have the same column order.
+    pa.field("stock", pa.int64()),
 )
 EVENTS_SCHEMA: Final = pa.schema([*ENVELOPE_FIELDS, *PAYLOAD_FIELDS])
 COLUMN_NAMES: Final = tuple(EVENTS_SCHEMA.names)

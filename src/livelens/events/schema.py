@@ -140,6 +140,13 @@ class PriceChange(Event, tag="price.change", kw_only=True, gc=False):
     currency: Currency
 
 
+class StockSet(Event, tag="stock.set", kw_only=True, gc=False):
+    """The platform or the operator sets a product's stock (units on hand) to a new level."""
+
+    product_id: Id
+    stock: Annotated[int, msgspec.Meta(ge=0, le=_MAX_COUNT)]
+
+
 class PromoStart(Event, tag="promo.start", kw_only=True, gc=False):
     promo_id: Id
     duration_s: DurationS
@@ -187,6 +194,7 @@ AnyEvent = (
     | PersonaSwitch
     | ProductPin
     | PriceChange
+    | StockSet
     | PromoStart
     | PromoEnd
     | TrendSnapshot

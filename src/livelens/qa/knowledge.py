@@ -4,8 +4,8 @@
 :mod:`livelens.qa.catalog_files`) and room knowledge (:class:`RoomKnowledge`: room FAQ and
 policies) and is updated by live events: ``price.change`` (the live price), ``promo.start`` and
 ``promo.end`` (flash discounts, per product or room-wide), ``order.paid`` (stock goes down),
-:meth:`Catalog.set_stock` (an operator or platform stock update), ``host.product_pin`` (the
-product being explained now) and ``host.persona_switch``. Every change bumps
+``stock.set`` (the platform or the operator sets the stock), ``host.product_pin`` (the product
+being explained now) and ``host.persona_switch``. Every change bumps
 :attr:`Catalog.version`; every answer records the version it was built from.
 
 Time is passed in (epoch milliseconds), never read from the clock: a promo's remaining time and
@@ -30,6 +30,7 @@ from livelens.events.schema import (
     ProductPin,
     PromoEnd,
     PromoStart,
+    StockSet,
 )
 
 MAJOR_MINOR: Final = 100  # minor units per yuan (CNY fen)
@@ -208,12 +209,12 @@ class Catalog:
         self._replace(state, live_price_minor=price_minor)
 
     def set_stock(self, product_id: str, stock: int) -> None:
-        """A stock update from the platform or the operator (the schema has no stock event)."""
+        """Set the stock of ``product_id`` (what a ``stock.set`` event does)."""
         if stock < 0:
             msg = f"stock of {product_id} must be >= 0, got {stock}"
             reason = "invalid_stock"
             raise InvalidEvent(reason, msg)
-        self._replace(self._known(product_id, "stock update"), stock=stock)
+        self._replace(self._known(product_id, "stock.set"), stock=stock)
 
     def start_promo(self, promo: Promo) -> None:
         if promo.product_id is not None:
@@ -258,6 +259,8 @@ class Catalog:
             )
         elif isinstance(event, PromoEnd):
             self.end_promo(event.promo_id, at_ms)
+        elif isinstance(event, StockSet):
+            self.set_stock(event.product_id, event.stock)
         elif isinstance(event, ProductPin):
             self.pin(event.product_id)
         elif isinstance(event, PersonaSwitch):

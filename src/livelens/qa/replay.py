@@ -1,10 +1,10 @@
 """Replaying a recorded stream through a room: questions and catalog events in event-time order.
 
 What ``livelens qa answer`` runs, and what a test or an evaluation replays: each item is a
-question (:class:`Ask`), a stock update (:class:`StockUpdate`, which the event schema has no type
-for) or a live event (price.change, promo.start/end, host.product_pin, host.persona_switch,
-order.paid — other events are passed over). An event about a product the catalog lacks is
-rejected with its reason, not applied; the rest of the stream goes on.
+question (:class:`Ask`) or a live event (price.change, stock.set, promo.start/end,
+host.product_pin, host.persona_switch, order.paid — other events are passed over). An event
+about a product the catalog lacks is rejected with its reason, not applied; the rest of the
+stream goes on.
 """
 
 from __future__ import annotations
@@ -26,12 +26,6 @@ class Ask(NamedTuple):
     question_id: str | None = None
 
 
-class StockUpdate(NamedTuple):
-    product_id: str
-    stock: int
-    ts_ms: int
-
-
 class Rejected(NamedTuple):
     where: str
     reason: str
@@ -45,7 +39,7 @@ class ReplayResult(NamedTuple):
     comments: int  # every comment read
 
 
-Item = tuple[str, Ask | StockUpdate | Event]  # (where it came from, what it is)
+Item = tuple[str, Ask | Event]  # (where it came from, what it is)
 
 
 def replay(room: QaRoom, items: Iterable[Item], *, end_ms: int | None = None) -> ReplayResult:
@@ -66,14 +60,9 @@ def replay(room: QaRoom, items: Iterable[Item], *, end_ms: int | None = None) ->
             )
             questions += decision is not None
             continue
+        last_ms = max(last_ms, event_ms(item))
         try:
-            if isinstance(item, StockUpdate):
-                last_ms = max(last_ms, item.ts_ms)
-                room.catalog.set_stock(item.product_id, item.stock)
-                room.tick(item.ts_ms)
-            else:
-                last_ms = max(last_ms, event_ms(item))
-                room.apply(item)
+            room.apply(item)
         except InvalidEvent as error:
             rejected.append(Rejected(where, error.reason, error.detail))
     room.tick(end_ms if end_ms is not None else last_ms + room.control.undo_window_ms)

@@ -2,10 +2,10 @@
 
 A session gets a room when its catalog is loaded (:meth:`QaSessions.load`). From then on
 :meth:`QaSessions.fold` takes each ingested batch (an events table in the store's columns) in
-event-time order: comments are asked; price, promo, pin, persona and order events update the
-catalog state. Questions may also be asked directly (:meth:`QaSessions.ask`). What the host is to
-say — a new answer, an auto-answer whose undo window passed, an operator's answer — is appended to
-the session's *feed*, numbered, which the push stream reads from any position.
+event-time order: comments are asked; price, stock, promo, pin, persona and order events update
+the catalog state. Questions may also be asked directly (:meth:`QaSessions.ask`). What the host
+is to say — a new answer, an auto-answer whose undo window passed, an operator's answer — is
+appended to the session's *feed*, numbered, which the push stream reads from any position.
 
 Undo windows fall due on event time: an auto-answer waiting in its window is said when a later
 event or question of the session arrives (or an operator acts). Not thread-safe: the caller holds
@@ -38,6 +38,7 @@ from livelens.qa.room import Decision, QaRoom
 FOLLOWED: Final = (
     "comment",
     "price.change",
+    "stock.set",
     "promo.start",
     "promo.end",
     "host.product_pin",

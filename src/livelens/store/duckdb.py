@@ -7,6 +7,9 @@ measured ~10× slower than an anti-join, and the anti-join reads every stored id
 hashes are rebuilt from the table whenever its row count is not what this store wrote (another
 connection wrote or deleted, or a transaction rolled back). Timestamps are ``TIMESTAMPTZ`` read
 back in UTC.
+
+The events table evolves by adding nullable columns only (a new optional field or event type):
+opening a store written by an earlier version adds the columns it lacks, at the end.
 """
 
 from __future__ import annotations
@@ -98,9 +101,34 @@ class DuckDBStore:
             raise StoreError(msg) from None
         self._exec("SET TimeZone = 'UTC'")
         self._exec(_DDL)
+        self._add_new_columns()
         self._exec("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         self._ids: EventIdHashes | None = None  # built on the first append
         self._ids_rows = 0  # the events table's row count the hashes stand for
+
+    def _add_new_columns(self) -> None:
+        """Add the event columns a store written by an earlier version lacks (e.g. ``stock``).
+
+        Columns are only ever added, nullable, at the end of :data:`EVENTS_SCHEMA`; the events
+        stored before read NULL there, which is what their types mean (the field is not theirs).
+        """
+        present = {
+            row[0]
+            for row in self._exec(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                "AND schema_name = current_schema() AND table_name = 'events'"
+            )
+        }
+        for field in EVENTS_SCHEMA:
+            if field.name in present:
+                continue
+            if not field.nullable:
+                msg = (
+                    f"store {self.path} has no events column {field.name!r}, which cannot be "
+                    "added to stored events; it was not written by livelens"
+                )
+                raise StoreError(msg)
+            self._exec(f"ALTER TABLE events ADD COLUMN {_column_sql(field)}")
 
     def _exec(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement to completion (DuckDB 2 refuses new work while a result is open)."""

@@ -1,0 +1,58 @@
+"""The DuckDB store keeps every event type whole, and opens a store written by an earlier version:
+the events columns added since (``stock``) are added, nullable, and the old events read NULL."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+import duckdb
+import msgspec
+
+from livelens.events import codec
+from livelens.events.columns import EVENTS_SCHEMA, events_to_table, table_to_events
+from livelens.events.schema import EVENT_TYPES, Event, StockSet
+from livelens.store.duckdb import DuckDBStore, _column_sql
+from livelens.testing import every_event, make_event
+
+# The events columns of the first release, before ``stock.set`` brought ``stock``.
+FIRST_RELEASE_COLUMNS = [f for f in EVENTS_SCHEMA if f.name != "stock"]
+
+
+def _utc(event: Event) -> Event:
+    return msgspec.structs.replace(event, ts=event.ts.astimezone(UTC))  # type: ignore[union-attr]
+
+
+def test_every_type_round_trips_through_json_columns_and_the_store(tmp_path: Path) -> None:
+    decoded = [codec.decode_event(line) for line in codec.encode_lines(every_event()).splitlines()]
+    path = tmp_path / "s.duckdb"
+    with DuckDBStore(path) as store:
+        assert store.append_events(events_to_table(decoded)) == len(EVENT_TYPES)
+    with DuckDBStore(path) as store:
+        back = list(table_to_events(store.events()))
+    assert back == [_utc(e) for e in decoded]  # stored in time order, one a second
+    (stock,) = [e for e in back if isinstance(e, StockSet)]
+    assert (stock.product_id, stock.stock) == ("sku-c", 120)
+
+
+def test_a_store_from_before_stock_set_opens_and_takes_stock_events(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    old = make_event("order.paid", event_id="o-old")
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            f"CREATE TABLE events ({', '.join(_column_sql(f) for f in FIRST_RELEASE_COLUMNS)})"
+        )
+        con.register("old_events", events_to_table([old]).drop_columns(["stock"]))
+        con.execute("INSERT INTO events BY NAME SELECT * FROM old_events")
+    stock = make_event("stock.set", event_id="s-new", stock=0)
+    with DuckDBStore(path) as store:
+        columns = [r[0] for r in store.con.execute("DESCRIBE events").fetchall()]
+        assert columns == EVENTS_SCHEMA.names  # added at the end, as a new store has it
+        assert store.events()["stock"].to_pylist() == [None]
+        assert store.append_events(events_to_table([stock])) == 1
+        assert store.append_events(events_to_table([old])) == 0  # still known
+    with DuckDBStore(path) as reopened:  # nothing left to add: opens as is
+        table = reopened.events()
+        assert table.schema == EVENTS_SCHEMA
+        assert list(table_to_events(table)) == [_utc(old), _utc(stock)]
+        assert reopened.event_counts() == {"order.paid": 1, "stock.set": 1}

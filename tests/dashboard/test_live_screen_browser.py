@@ -259,9 +259,13 @@ def test_the_live_screen_follows_the_session_by_push(
             rec_id = row.get_attribute("data-key")
             assert rec_id is not None
             assert "预计提升：未知" in row.inner_text()  # no measured outcome in this ledger yet
-            row.locator("details summary").click()
-            assert "条件：interaction_peak == true" in row.locator("details").inner_text()
-            assert "价格：¥" in row.locator("details").inner_text()
+            why = row.locator("details.why").inner_text()  # the reasons in words, shown
+            assert why.startswith("为什么"), why
+            assert "互动高峰：是（条件：是）" in why
+            assert "价格检查通过：底价 " in why
+            row.locator("details.evidence summary").click()
+            assert "条件：interaction_peak == true" in row.locator("details.evidence").inner_text()
+            assert "价格：¥" in row.locator("details.evidence").inner_text()
             # … and a click on Accept is in the ledger, and the discount counts down
             row.locator("button.accept").click()
             accepted = f'#recommendations li[data-key="{rec_id}"][data-fate="accepted"]'

@@ -50,6 +50,8 @@ def test_recommend_record_fate_measure_estimate(tmp_path: Path) -> None:
 
     recorded = runner.invoke(cli, ["recommend", "--db", str(db), "--session", "sim-2", "--record"])
     assert f"ledger: {len(made)} new" in recorded.output
+    assert recorded.output.count("为什么：") == len(made)  # each with its evidence, in words
+    assert "              · 价格检查通过：底价 " in recorded.output
     again = runner.invoke(cli, ["recommend", "--db", str(db), "--session", "sim-2", "--record"])
     assert "ledger: 0 new" in again.output
 

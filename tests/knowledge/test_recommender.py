@@ -92,6 +92,14 @@ def test_the_peak_recommendation_fires_inside_the_peak_for_the_hot_product(
         assert first.expected_uplift.value is None  # no ledger yet: no number, said so
         checks = {e["check"] for e in first.evidence}
         assert {"condition", "price", "licence", "uplift"} <= checks
+        for made in replay.recommendations:  # every item says itself in both languages
+            for item in made.evidence:
+                for language in ("zh", "en"):
+                    assert isinstance(item[language], str), item
+                    assert item[language].strip(), item
+        price = next(e for e in first.evidence if e["check"] == "price")
+        assert price["zh"].startswith("价格检查通过：底价 ")
+        assert first.evidence[-1]["zh"] == "预期提升：暂无测量（接受后可测量）"
 
 
 def test_cooldowns_and_ranking(sessions: list[Simulated]) -> None:
@@ -123,6 +131,9 @@ def test_the_ledger_estimate_is_quoted_with_its_source(sessions: list[Simulated]
     uplift = first.expected_uplift
     assert (uplift.source, uplift.value, uplift.low, uplift.high) == ("ledger", 0.08, 0.01, 0.15)
     assert "4 measured outcome(s)" in uplift.basis
+    said = next(e for e in first.evidence if e["check"] == "uplift")
+    assert said["zh"].startswith("预期提升：每分钟 GMV +8.0%（95% 区间 +1.0% ~ +15.0%，")
+    assert "4 measured outcomes in the ledger" in said["en"]
 
 
 def test_without_licences_no_persona_is_put_forward(sessions: list[Simulated]) -> None:

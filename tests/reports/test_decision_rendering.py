@@ -109,7 +109,12 @@ def test_a_price_cut_and_a_withheld_suggestion_are_shown_with_their_guardrails()
 
 
 def test_a_discount_and_a_ledger_entry_the_replay_did_not_make_are_shown() -> None:
-    def made(playbook: str, minute: int, target: dict[str, object]) -> Recommendation:
+    def made(
+        playbook: str,
+        minute: int,
+        target: dict[str, object],
+        evidence: list[dict[str, object]] | None = None,
+    ) -> Recommendation:
         return Recommendation(
             recommendation_id=f"s:{playbook}:{minute}",
             session_id="s",
@@ -129,13 +134,18 @@ def test_a_discount_and_a_ledger_entry_the_replay_did_not_make_are_shown() -> No
                 source="ledger",
                 basis="2 measured outcome(s), shrunk toward no effect",
             ),
-            evidence=[],
+            evidence=evidence or [],
             text_zh="限时9折",
             text_en="10% off for 5 minutes",
         )
 
-    replayed = made("peak-flash-discount", 20, {"product": "sku-a", "percent": 10.0})
-    older = made("peak-flash-discount", 40, {"product": "sku-a", "price_minor": 8_910})
+    peak = {"check": "condition", "fact": "interaction_peak", "op": "==", "value": True}
+    said = {**peak, "observed": True, "zh": "互动高峰：是（条件：是）", "en": "Peak: yes"}
+    replayed = made("peak-flash-discount", 20, {"product": "sku-a", "percent": 10.0}, [said])
+    # a ledger entry of an older livelens: its evidence without words is worded for the report
+    hot = {"check": "condition", "fact": "hot_product", "op": "==", "value": "sku-a"}
+    unsaid = {**hot, "observed": "sku-a"}
+    older = made("peak-flash-discount", 40, {"product": "sku-a", "price_minor": 8_910}, [unsaid])
     entry = Entry(recommendation=older, fate="expired", fate_by=None, fate_at=None, outcome=None)
     section = RecommendationsSection(
         playbooks=["peak-flash-discount@v3"],
@@ -148,8 +158,11 @@ def test_a_discount_and_a_ledger_entry_the_replay_did_not_make_are_shown() -> No
     assert "毛衣 <small>sku-a</small> · 9折 <small>10% off</small>" in html
     assert "+8.0% <small>[-2.0%, +18.0%]</small> (ledger)" in html
     assert "未记入台账" in html  # the replayed one was never recorded
+    why = '<div class="why">为什么 <span class="en">why</span><ul>'
+    assert f'{why}<li>互动高峰：是（条件：是） <span class="en">Peak: yes</span>' in html
     others = html.split("不在本次回放中", 1)[1]
     assert "第41分钟" in others
     assert "¥89.10" in others
     assert "已过期" in others
+    assert "<li>爆款商品：毛衣（条件：毛衣） <span" in others
     assert "peak-flash-discount" in html.split("uplift-estimates", 1)[1]

@@ -222,6 +222,9 @@ def test_recommendations_are_the_replays_with_their_fate_and_outcome(
     assert len(rows) == len(replay.recommendations)
     for made, row in zip(replay.recommendations, rows, strict=True):
         assert escape(made.text_zh) in row
+        assert '<div class="why">为什么' in row  # the evidence chain, in words
+        for item in made.evidence:
+            assert f'<li>{escape(item["zh"])} <span class="en">{escape(item["en"])}</span>' in row
         assert escape(made.playbook) in row
         assert f"第{made.minute + 1}分钟 <small>" in row
         if made.expected_uplift.source == "unknown":

@@ -13,6 +13,7 @@ from livelens.cli.app import DB_OPTION, cli
 from livelens.errors import InvalidInput
 from livelens.governance.audit import AuditLog
 from livelens.information.compute import compute_session_metrics
+from livelens.knowledge.evidence_text import sentences
 from livelens.knowledge.ledger import EXECUTED, FATES, Ledger
 from livelens.knowledge.playbooks import Playbook, load_playbooks, starter_playbooks
 from livelens.knowledge.replay import recommend_session
@@ -71,6 +72,9 @@ def recommend_command(
         )
         click.echo(f"minute {r.minute + 1:>3}  {r.playbook:<28} {expected}")
         click.echo(f"            {r.text_zh}")
+        click.echo("            为什么：")
+        for item in r.evidence:
+            click.echo(f"              · {sentences(item)[0]}")
     for w in replay.withheld:
         click.echo(f"withheld    {w.playbook} (from minute {w.minute + 1}): {w.reason}")
     if record:

@@ -15,6 +15,9 @@ Constraints enforced here, each recorded as a check in the evidence:
   the product's category and the time (:func:`livelens.governance.licences.licence_problems`); an
   unlicensed best persona is replaced by the next best licensed one, or the action is withheld.
 
+Each evidence item also says itself in words, ``zh`` and ``en``
+(:mod:`livelens.knowledge.evidence_text`), beside its data.
+
 Expected uplift comes from the uplift ledger (:mod:`livelens.knowledge.uplift`): measured effects of
 the same playbook in past sessions, shrunk toward zero; without any the recommendation says
 ``source: "unknown"`` and gives no number.
@@ -24,6 +27,7 @@ Pure: the facts, catalog, licences and ledger estimates are passed in.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -34,6 +38,7 @@ from livelens.events.reference import Persona, Product, ReferenceData
 from livelens.governance.licences import Appearance, Licence, licence_problems
 from livelens.information.metrics import SessionMetrics
 from livelens.intelligence.price_guardrails import PriceHistory
+from livelens.knowledge.evidence_text import UpliftFigure, Wording, worded
 from livelens.knowledge.facts import AlertSpan, Facts, facts_at
 from livelens.knowledge.playbooks import Condition, Playbook
 from livelens.knowledge.price_checks import (
@@ -253,6 +258,14 @@ def _texts(playbook: Playbook, target: dict[str, Any], names: Mapping[str, str])
     return f"{zh_base}：{product or persona}", f"{en_base}: {product or persona}"
 
 
+def _figure(playbook: Playbook, uplift: Uplift, context: Context) -> UpliftFigure | None:
+    """The ledger's figure the uplift evidence quotes (rounded as the recommendation quotes it)."""
+    estimate = context.uplift.get(playbook.id)
+    if uplift.value is None or uplift.low is None or uplift.high is None or estimate is None:
+        return None
+    return UpliftFigure(uplift.value, uplift.low, uplift.high, estimate.outcomes)
+
+
 def recommend_at(
     playbooks: Sequence[Playbook],
     facts: Facts,
@@ -265,6 +278,7 @@ def recommend_at(
     at = context.started_at + timedelta(minutes=minute)
     made: list[Recommendation] = []
     withheld: list[Withheld] = []
+    wording = Wording.of(context.products, context.personas, names or {})
     for playbook in playbooks:
         if not playbook.enabled or not all(holds(c, facts) for c in playbook.when):
             continue
@@ -314,6 +328,12 @@ def recommend_at(
             target["amount_minor"] = playbook.action.amount_minor
         uplift = _uplift(playbook, context)
         evidence.append({"check": "uplift", "source": uplift.source, "basis": uplift.basis})
+        said = dataclasses.replace(
+            wording,
+            currency=product.currency if product is not None else wording.currency,
+            uplift=_figure(playbook, uplift, context),
+        )
+        evidence = [worded(item, said) for item in evidence]
         text_zh, text_en = _texts(playbook, target, names or {})
         made.append(
             Recommendation(

@@ -48,6 +48,8 @@ td small { color: var(--muted); }
 .insight .confidence { margin-left: 8px; }
 .insight p.zh { font-size: 15px; margin: 4px 0 0; }
 .insight p.en { color: var(--muted); margin: 0 0 6px; font-size: 12.5px; }
+.why { font-size: 11px; color: var(--muted); margin-top: 4px; }
+.why ul { margin: 2px 0 0; padding-left: 1.2em; }
 table.evidence { font-size: 11px; width: auto; min-width: 50%; }
 table.evidence caption { text-align: left; font-size: 11px; color: var(--muted); }
 table.evidence th { font-weight: normal; color: var(--muted); white-space: nowrap; }

@@ -120,6 +120,7 @@
       upliftMetric: 'GMV/分钟',
       decideWithin: (m) => `${m} 分钟内决策`,
       promoLeft: (time) => `促销剩余 ${time}`,
+      why: '为什么',
       evidence: '依据',
       checkCondition: '条件',
       observed: '实际',
@@ -243,6 +244,7 @@
       upliftMetric: 'GMV/min',
       decideWithin: (m) => `decide within ${m} min`,
       promoLeft: (time) => `promo ends in ${time}`,
+      why: 'Why',
       evidence: 'Evidence',
       checkCondition: 'condition',
       observed: 'observed',
@@ -1286,6 +1288,19 @@
     }
   }
 
+  /** The evidence chain in the screen's language: each item's zh / en sentence (the data, for
+   *  an item recorded before the recommender worded them). */
+  function renderWhy(why, evidence, currency) {
+    setNodeText(why.querySelector('summary'), t('why'));
+    const said = evidence.map((check) => (state.lang === 'zh' ? check.zh : check.en) || evidenceLine(check, currency));
+    const key = `${state.lang}|${said.join('\n')}`;
+    if (why.dataset.key === key) return;
+    why.dataset.key = key;
+    why.querySelector('ul').replaceChildren(
+      ...said.map((text, i) => el('li', evidence[i].passed === false ? 'failed' : '', text)),
+    );
+  }
+
   function fmtClock(seconds) {
     const s = Math.max(0, Math.round(seconds));
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
@@ -1318,9 +1333,12 @@
       const reject = el('button', 'reject');
       accept.type = reject.type = 'button';
       actions.append(accept, reject, el('span', 'fate'), el('span', 'countdown'));
+      const why = el('details', 'why');
+      why.open = true; // the reasons in words, shown; the checks' data on expand below
+      why.append(el('summary'), el('ul'));
       const evidence = el('details', 'evidence');
       evidence.append(el('summary'), el('ul'));
-      li.append(uplift, actions, evidence);
+      li.append(uplift, why, actions, evidence);
       const decide = (fate, button) => {
         const id = li.dataset.key;
         act(`/api/recommendations/${encodeURIComponent(id)}/fate`, { fate }, button, (entry) => {
@@ -1362,7 +1380,8 @@
       countdown.dataset.endsAt = row.remaining_s === null ? '' : String(receivedAt + row.remaining_s * 1000);
       countdown.hidden = row.remaining_s === null;
       tickCountdown(countdown);
-      const evidence = li.querySelector('details');
+      renderWhy(li.querySelector('details.why'), rec.evidence, frame.currency);
+      const evidence = li.querySelector('details.evidence');
       setNodeText(evidence.querySelector('summary'), `${t('evidence')} (${rec.evidence.length})`);
       const key = `${state.lang}|${JSON.stringify(rec.evidence)}`;
       if (evidence.dataset.key !== key) {

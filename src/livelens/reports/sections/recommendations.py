@@ -1,5 +1,6 @@
-"""建议与结果 Recommendations and outcomes: what fired when, what was withheld, each one's fate and
-measured outcome in the ledger, and every playbook's running uplift estimate.
+"""建议与结果 Recommendations and outcomes: what fired when and why (its evidence chain in words),
+what was withheld, each one's fate and measured outcome in the ledger, and every playbook's running
+uplift estimate.
 
 Minutes are counted from 1, as ``livelens recommend`` prints them; the clock time beside is the
 recommendation's start in the time zone the store gives (as the header's session times).
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from livelens.information.detectors import phrasing as say
+from livelens.knowledge.evidence_text import Wording, sentences
 from livelens.knowledge.ledger import Entry
 from livelens.knowledge.recommender import Recommendation, Uplift
 from livelens.reports.decisions.recommendations import RecommendationsSection
@@ -59,6 +61,15 @@ def _uplift(uplift: Uplift) -> str:
     )
 
 
+def _why(r: Recommendation, wording: Wording) -> str:
+    """The evidence chain in words, Chinese first (the recommender's ``zh`` / ``en``)."""
+    items = "".join(
+        f'<li>{esc(zh)} <span class="en">{esc(en)}</span></li>'
+        for zh, en in (sentences(item, wording) for item in r.evidence)
+    )
+    return f'<div class="why">{both("为什么", "why")}<ul>{items}</ul></div>' if items else ""
+
+
 def _fate(entry: Entry | None) -> str:
     if entry is None:
         return both("未记入台账", "not in the ledger")
@@ -79,6 +90,7 @@ def _fired(
     names: Mapping[str, str],
     currency: str | None,
 ) -> str:
+    wording = Wording(names=names, currency=currency or "CNY")
     rows = [
         (
             f"第{r.minute + 1}分钟 <small>{r.start:%H:%M}</small>",
@@ -87,7 +99,7 @@ def _fired(
             _target(r.target, names, currency),
             f"{say.duration_minutes(r.duration_s / 60)} 分钟 min",
             _uplift(r.expected_uplift),
-            f'{esc(r.text_zh)}<br><span class="en">{esc(r.text_en)}</span>',
+            f'{esc(r.text_zh)}<br><span class="en">{esc(r.text_en)}</span>{_why(r, wording)}',
             _fate(ledger.get(r.recommendation_id)),
         )
         for r in made

@@ -104,6 +104,7 @@ OPERATIONS: Final = (
     ("GET", "/api/sessions/{session_id}/recommendations"),
     ("POST", "/api/sessions/{session_id}/recommendations/record"),
     ("GET", "/api/ledger"),
+    ("GET", "/api/playbooks/estimates"),
     ("POST", "/api/recommendations/{recommendation_id}/fate"),
     ("GET", "/api/rooms/{room_id}/autonomy"),
     ("PUT", "/api/rooms/{room_id}/autonomy"),

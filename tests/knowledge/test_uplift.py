@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from livelens.knowledge.uplift import PRIOR_SD, Outcome, estimate_uplift, measure_outcome
+from livelens.knowledge.uplift import (
+    MIN_WORTHWHILE,
+    PRIOR_SD,
+    RETIRE_AFTER,
+    Outcome,
+    estimate_uplift,
+    measure_outcome,
+)
 
 
 def outcome(effect: float, se: float) -> Outcome:
@@ -48,8 +55,36 @@ def test_the_estimate_is_shrunk_toward_zero_and_tightens_with_outcomes() -> None
 
 def test_a_playbook_that_hurts_is_flagged_for_retirement() -> None:
     assert not estimate_uplift("p", [outcome(-0.3, 0.05)] * 2).retire  # too few to judge
-    assert estimate_uplift("p", [outcome(-0.3, 0.05)] * 3).retire
-    assert not estimate_uplift("p", [outcome(-0.05, 0.2)] * 3).retire  # unclear, not harmful
+    hurts = estimate_uplift("p", [outcome(-0.3, 0.05)] * 3)
+    assert hurts.retire
+    assert hurts.retire_reason == "hurts"
+    unclear = estimate_uplift("p", [outcome(-0.05, 0.2)] * 3)  # unclear, not harmful
+    assert (unclear.retire, unclear.retire_reason) == (False, None)
+
+
+def test_a_playbook_with_a_clearly_positive_effect_is_kept() -> None:
+    kept = estimate_uplift("p", [outcome(0.15, 0.03)] * 4)
+    assert kept.low > MIN_WORTHWHILE  # the whole interval is a worthwhile gain
+    assert (kept.retire, kept.retire_reason) == (False, None)
+
+
+def test_a_playbook_that_measurably_does_nothing_is_flagged_no_worthwhile_effect() -> None:
+    # five outcomes around 0 with se 2%: precision 1/0.15² + 5/0.02² = 12544.4, so the interval
+    # is 0 ± 1.96/√12544.4 = [-0.0175, +0.0175]: entirely below +2%, but not below zero
+    flat = estimate_uplift("p", [outcome(e, 0.02) for e in (0.01, -0.01, 0.005, -0.005, 0.0)])
+    assert flat.low < 0 < flat.high < MIN_WORTHWHILE
+    assert flat.high == pytest.approx(1.959963984540054 / math.sqrt(1 / 0.15**2 + 5 / 0.02**2))
+    assert (flat.retire, flat.retire_reason) == (True, "no worthwhile effect")
+    # the smallest worthwhile gain is the caller's to set: at +1% this interval still reaches it
+    lenient = estimate_uplift("p", [outcome(0.0, 0.02)] * 5, min_worthwhile=0.01)
+    assert (lenient.retire, lenient.retire_reason) == (False, None)
+
+
+def test_a_playbook_with_too_few_outcomes_is_never_flagged() -> None:
+    for effect in (-0.5, 0.0):  # harmful or flat, measured precisely, but not often enough
+        few = estimate_uplift("p", [outcome(effect, 0.01)] * (RETIRE_AFTER - 1))
+        assert few.high < MIN_WORTHWHILE
+        assert (few.retire, few.retire_reason) == (False, None)
 
 
 def test_the_interval_covers_a_true_effect_in_simulated_outcomes() -> None:

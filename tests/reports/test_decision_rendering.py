@@ -1,6 +1,7 @@
 """The decision sections' renderers on hand-made data: the cases a simulated room does not
 produce on its own — a calm session, a price cut and a withheld price with a failing guardrail,
-a discount recommendation and a ledger entry this replay did not make."""
+a discount recommendation and a ledger entry this replay did not make, playbooks flagged for
+retirement for either reason."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from livelens.intelligence.price_guardrails import GuardrailCheck
 from livelens.intelligence.pricing import PriceSuggestion
 from livelens.knowledge.ledger import Entry
 from livelens.knowledge.recommender import Recommendation, Uplift
+from livelens.knowledge.uplift import Outcome, estimate_uplift
 from livelens.reports.decisions.alerts import AlertsSection
 from livelens.reports.decisions.pricing import PriceRow, PricingSection
 from livelens.reports.decisions.recommendations import RecommendationsSection
@@ -166,3 +168,31 @@ def test_a_discount_and_a_ledger_entry_the_replay_did_not_make_are_shown() -> No
     assert "已过期" in others
     assert "<li>爆款商品：毛衣（条件：毛衣） <span" in others
     assert "peak-flash-discount" in html.split("uplift-estimates", 1)[1]
+
+
+def test_each_playbook_flagged_for_retirement_says_why() -> None:
+    def measured(effect: float) -> Outcome:
+        return Outcome(
+            metric="gmv_per_minute",
+            effect=effect,
+            se=0.02,
+            window_minutes=5,
+            pre_minutes=10,
+            design="before/after within the session",
+        )
+
+    estimates = [
+        estimate_uplift("harmful", [measured(-0.3)] * 3),
+        estimate_uplift("flat", [measured(0.0)] * 5),
+        estimate_uplift("gain", [measured(0.15)] * 4),
+    ]
+    section = RecommendationsSection(
+        playbooks=[], recommendations=[], withheld=[], ledger=[], estimates=estimates
+    )
+    rows = render_recommendations(section, {}, "CNY").split("uplift-estimates", 1)[1]
+    rows_by_playbook = {
+        pid: rows.split(pid, 1)[1].split("</tr>", 1)[0] for pid in ("harmful", "flat", "gain")
+    }
+    assert "retire: its effect is below zero</span>" in rows_by_playbook["harmful"]
+    assert "retire: no worthwhile effect</span>" in rows_by_playbook["flat"]
+    assert "建议停用" not in rows_by_playbook["gain"]

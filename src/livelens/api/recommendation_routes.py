@@ -1,6 +1,7 @@
 """The knowledge layer over the API: a session's recommendations (the hub's playbooks — the ones
 ``livelens serve --playbooks`` loaded, else the starter library — replayed, or the live so far),
-recording them in the uplift ledger, and setting their fate."""
+recording them in the uplift ledger, setting their fate, and per playbook the running uplift
+estimate with its retirement flag."""
 
 from typing import Annotated, Literal, TypedDict
 
@@ -18,6 +19,7 @@ from livelens.api.tokens import TokenInfo, require
 from livelens.knowledge.ledger import Entry, Ledger
 from livelens.knowledge.recommender import Replay
 from livelens.knowledge.replay import recommend_session
+from livelens.knowledge.uplift import UpliftEstimate
 
 
 class FateIn(BaseModel):
@@ -74,6 +76,19 @@ def recommendation_routes(hub: LiveHub, authenticated: Authenticator) -> APIRout
     def ledger(session: str | None = None) -> Response:
         with hub.lock:
             return _json(Ledger(hub.store.con).entries(session))
+
+    @router.get(
+        "/playbooks/estimates",
+        summary="Per playbook id: the running uplift estimate and whether to retire it",
+        responses=answers(dict[str, UpliftEstimate]),
+    )
+    def estimates() -> Response:
+        """Over the ledger's measured outcomes: ``outcomes``, ``mean``, the 95% ``low`` and
+        ``high``, ``retire`` and ``retire_reason`` (``hurts``: the interval lies below zero;
+        ``no worthwhile effect``: below +2%; null while kept) — what ``livelens ledger
+        estimates --format json`` prints."""
+        with hub.lock:
+            return _json(Ledger(hub.store.con).estimates())
 
     @router.post(
         "/recommendations/{recommendation_id}/fate",

@@ -17,7 +17,7 @@ from livelens.knowledge.evidence_text import sentences
 from livelens.knowledge.ledger import EXECUTED, FATES, Ledger
 from livelens.knowledge.playbooks import Playbook, load_playbooks, starter_playbooks
 from livelens.knowledge.replay import recommend_session
-from livelens.knowledge.uplift import measure_outcome
+from livelens.knowledge.uplift import MIN_WORTHWHILE, measure_outcome
 from livelens.store.duckdb import DuckDBStore
 
 PLAYBOOKS = click.option(
@@ -174,12 +174,29 @@ def ledger_measure(db: Path, session_id: str) -> None:
 
 @ledger_group.command("estimates")
 @DB_OPTION
-def ledger_estimates(db: Path) -> None:
+@click.option(
+    "--min-worthwhile",
+    type=click.FloatRange(min=0),
+    default=MIN_WORTHWHILE,
+    show_default=True,
+    help="Smallest relative gain worth having; retire a playbook whose interval stays below it.",
+)
+@click.option(
+    "--format", "output", type=click.Choice(["json", "text"]), default="text", show_default=True
+)
+def ledger_estimates(db: Path, min_worthwhile: float, output: str) -> None:
     """Per playbook: the running uplift estimate, and whether it should be retired."""
     with DuckDBStore(_existing(db)) as store:
-        estimates = Ledger(store.con).estimates()
+        estimates = Ledger(store.con).estimates(min_worthwhile)
+    if output == "json":
+        click.echo(msgspec.json.encode(estimates).decode())
+        return
     if not estimates:
         click.echo("no measured outcomes yet")
     for pid, e in estimates.items():
-        flag = "  RETIRE: its effect is below zero" if e.retire else ""
+        flag = {
+            "hurts": "  RETIRE: its effect is below zero",
+            "no worthwhile effect": f"  RETIRE: no worthwhile effect (below {min_worthwhile:+.1%})",
+            None: "",
+        }[e.retire_reason]
         click.echo(f"{pid:<28} n={e.outcomes}  {e.mean:+.1%} [{e.low:+.1%}, {e.high:+.1%}]{flag}")

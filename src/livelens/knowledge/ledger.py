@@ -16,7 +16,7 @@ import msgspec
 
 from livelens.errors import InvalidInput, NotFound
 from livelens.knowledge.recommender import Recommendation
-from livelens.knowledge.uplift import Outcome, UpliftEstimate, estimate_uplift
+from livelens.knowledge.uplift import MIN_WORTHWHILE, Outcome, UpliftEstimate, estimate_uplift
 
 Fate = Literal["pending", "accepted", "rejected", "auto_executed", "expired"]
 FATES: Final = ("pending", "accepted", "rejected", "auto_executed", "expired")
@@ -126,11 +126,15 @@ class Ledger:
             for doc, fate, by, at, outcome in rows
         ]
 
-    def estimates(self) -> dict[str, UpliftEstimate]:
-        """Per playbook id: the running uplift estimate over its measured outcomes."""
+    def estimates(self, min_worthwhile: float = MIN_WORTHWHILE) -> dict[str, UpliftEstimate]:
+        """Per playbook id: the running uplift estimate over its measured outcomes, flagged for
+        retirement when it hurts or rules out a gain of ``min_worthwhile``."""
         outcomes: dict[str, list[Outcome]] = {}
         for entry in self.entries():
             if entry.outcome is not None and entry.fate in EXECUTED:
                 playbook_id = entry.recommendation.playbook.split("@")[0]
                 outcomes.setdefault(playbook_id, []).append(entry.outcome)
-        return {pid: estimate_uplift(pid, found) for pid, found in sorted(outcomes.items())}
+        return {
+            pid: estimate_uplift(pid, found, min_worthwhile)
+            for pid, found in sorted(outcomes.items())
+        }

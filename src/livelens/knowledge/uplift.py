@@ -9,23 +9,30 @@ labelled as such. A switchback experiment (``livelens experiment``) measures cau
 
 **Estimate.** Normal–normal shrinkage of a playbook's outcomes toward no effect: prior mean 0 with
 standard deviation ``PRIOR_SD`` (0.15, a ±30% range of plausible effects), each outcome weighted
-by its precision. The 95% interval is the posterior's. A playbook with at least
-``RETIRE_AFTER`` outcomes whose interval lies below zero is flagged for retirement.
+by its precision. The 95% interval is the posterior's.
+
+**Retirement.** A playbook with at least ``RETIRE_AFTER`` outcomes is flagged for retirement when
+its interval rules out a worthwhile gain: ``retire_reason`` is ``"hurts"`` when the whole interval
+lies below zero, ``"no worthwhile effect"`` when its upper bound lies below ``MIN_WORTHWHILE``
+(+2% GMV per minute unless the caller says otherwise) — it measurably does next to nothing.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, Literal
 
 import msgspec
 import numpy as np
 
 PRIOR_SD: Final = 0.15
 RETIRE_AFTER: Final = 3
+MIN_WORTHWHILE: Final = 0.02  # relative GMV per minute: a gain below +2% is not worth a playbook
 PRE_MINUTES: Final = 10
 Z95: Final = 1.959963984540054
+
+RetireReason = Literal["hurts", "no worthwhile effect"]
 
 
 class Outcome(msgspec.Struct, kw_only=True, frozen=True):
@@ -44,6 +51,7 @@ class UpliftEstimate(msgspec.Struct, kw_only=True, frozen=True):
     low: float
     high: float
     retire: bool
+    retire_reason: RetireReason | None = None  # why ``retire``; None while the playbook is kept
 
 
 def measure_outcome(
@@ -70,16 +78,36 @@ def measure_outcome(
     )
 
 
-def estimate_uplift(playbook_id: str, outcomes: Sequence[Outcome]) -> UpliftEstimate:
+def retire_reason(
+    outcomes: int, high: float, min_worthwhile: float = MIN_WORTHWHILE
+) -> RetireReason | None:
+    """Why a playbook with ``outcomes`` measured outcomes and an interval reaching up to ``high``
+    should be retired, or None: too few outcomes to judge, or a worthwhile gain still possible."""
+    if outcomes < RETIRE_AFTER:
+        return None
+    if high < 0:
+        return "hurts"
+    if high < min_worthwhile:
+        return "no worthwhile effect"
+    return None
+
+
+def estimate_uplift(
+    playbook_id: str, outcomes: Sequence[Outcome], min_worthwhile: float = MIN_WORTHWHILE
+) -> UpliftEstimate:
+    """The running estimate over ``outcomes``, shrunk toward no effect, and whether to retire the
+    playbook (see the module's docstring; ``min_worthwhile`` is the smallest gain worth having)."""
     precision = 1 / PRIOR_SD**2 + sum(1 / o.se**2 for o in outcomes)
     mean = sum(o.effect / o.se**2 for o in outcomes) / precision
     half = Z95 / math.sqrt(precision)
     high = mean + half
+    reason = retire_reason(len(outcomes), high, min_worthwhile)
     return UpliftEstimate(
         playbook_id=playbook_id,
         outcomes=len(outcomes),
         mean=mean,
         low=mean - half,
         high=high,
-        retire=len(outcomes) >= RETIRE_AFTER and high < 0,
+        retire=reason is not None,
+        retire_reason=reason,
     )

@@ -127,7 +127,11 @@ def _estimates(section: RecommendationsSection) -> str:
         if e is None:
             rows.append((esc(pid), "0", both("尚无测量结果", "no measured outcome yet"), ""))
             continue
-        retire = both("建议停用", "retire: its effect is below zero") if e.retire else ""
+        retire = {
+            "hurts": both("建议停用", "retire: its effect is below zero"),
+            "no worthwhile effect": both("建议停用：效果太小", "retire: no worthwhile effect"),
+            None: "",
+        }[e.retire_reason]
         rows.append(
             (
                 esc(pid),

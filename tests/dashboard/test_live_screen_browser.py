@@ -2,7 +2,7 @@
 simulated session is fed in at a fast pace, and the page must follow it by push alone — the charts,
 and the decision panels: anomaly alerts scored against an earlier session of the same room (sales
 stop for eight minutes), the playbooks' recommendations (accepted by a click, which the ledger
-records), and the live Q&A's answers.
+records), the live Q&A's answers, and the demand nowcasts made at each completed minute.
 
 The screenshot lands in the test's ``tmp_path`` and, when ``LIVELENS_SCREENSHOT_DIR`` is set, is
 copied there (``docs/images/live_screen.png`` is one taken this way).
@@ -250,6 +250,18 @@ def test_the_live_screen_follows_the_session_by_push(
             # the newest insight drawn is one of the last frame's (drawing follows a frame by
             # an animation frame, so wait for the two to agree)
             page.wait_for_function(NEWEST_IS_IN_LAST_FRAME, arg="text_zh", timeout=5_000)
+            # the demand nowcast, made when each minute completed: the top products' next 15
+            # minutes in ¥ with their 80% range
+            assert text_of(page, "#panel-nowcast h2") == "需求预测"
+            page.wait_for_selector("#nowcasts li", timeout=10_000)
+            nowcasts = page.locator("#nowcasts li")
+            assert 0 < nowcasts.count() <= 5
+            top = nowcasts.first
+            gmv = top.locator(".nowcast-gmv").inner_text()
+            assert re.fullmatch(r"¥[\d,]+\.\d\d|¥\d+\.\d\d万", gmv), gmv
+            spread = top.locator(".nowcast-range").inner_text()
+            assert re.fullmatch(r"¥\S+ – ¥\S+", spread), spread
+            assert "单（" in top.locator(".nowcast-orders").inner_text()
 
             # A recommendation arrives by push, with its uplift and evidence …
             pending = '#recommendations li[data-fate="pending"][data-action="flash_discount"]'
@@ -306,6 +318,7 @@ def test_the_live_screen_follows_the_session_by_push(
             assert chart_series(page, "chart-trend")[0]["name"] == "Online"
             headings = [text_of(page, f"#panel-{p} h2") for p in ("alerts", "recs", "qa")]
             assert headings == ["Anomaly alerts", "Recommendations", "Live Q&A"]
+            assert text_of(page, "#panel-nowcast h2") == "Demand nowcast"
             assert text_of(page, f"{accepted} .fate").startswith("accepted")
             page.wait_for_function(NEWEST_IS_IN_LAST_FRAME, arg="text_en", timeout=5_000)
             page.reload()

@@ -8,7 +8,14 @@ import pytest
 from livelens.events.columns import events_to_table
 from livelens.information.compute import compute_session_metrics
 from livelens.information.metrics import SessionMetrics
-from livelens.intelligence.nowcast import HORIZONS, nowcast_arrays, nowcast_products
+from livelens.intelligence.nowcast import (
+    HORIZONS,
+    Interval,
+    Nowcast,
+    nowcast_arrays,
+    nowcast_products,
+    top_nowcasts,
+)
 from livelens.sources.simulator import SimulationConfig, build_session
 
 
@@ -77,3 +84,40 @@ def test_80_percent_intervals_cover_70_to_90_percent(sessions: list[SessionMetri
     for horizon in HORIZONS:
         assert 0.70 <= np.mean(covered[horizon]) <= 0.90, (horizon, np.mean(covered[horizon]))
     assert 0.85 <= np.mean(covered95) <= 0.99
+
+
+def _nowcast(product_id: str, horizon: int, gmv: float) -> Nowcast:
+    orders = Interval(point=1.0, lo80=0.0, hi80=2.0, lo95=0.0, hi95=3.0)
+    money = Interval(point=gmv, lo80=0.0, hi80=2 * gmv, lo95=0.0, hi95=3 * gmv)
+    return Nowcast(
+        product_id=product_id,
+        from_minute=7,
+        horizon_minutes=horizon,
+        orders=orders,
+        gmv_minor=money,
+    )
+
+
+@pytest.mark.parametrize(
+    ("gmv_15", "limit", "expected"),
+    [
+        ({"a": 100.0, "b": 300.0, "c": 200.0}, 5, ["b", "c", "a"]),
+        ({"a": 100.0, "b": 300.0, "c": 200.0}, 2, ["b", "c"]),
+        ({"a": 100.0, "b": 100.0, "c": 0.0}, 5, ["a", "b"]),  # ties by id; nothing to sell: out
+        ({"a": 0.0}, 5, []),
+    ],
+)
+def test_top_nowcasts_rank_products_by_their_15_minute_gmv(
+    gmv_15: dict[str, float], limit: int, expected: list[str]
+) -> None:
+    # the 5-minute GMV ranks the other way round: only the 15-minute one counts
+    nowcasts = [
+        _nowcast(p, h, gmv if h == 15 else 1_000.0 - gmv)
+        for p, gmv in gmv_15.items()
+        for h in HORIZONS
+    ]
+    top = top_nowcasts(nowcasts, horizon_minutes=15, limit=limit)
+    assert [n.product_id for n in top[:: len(HORIZONS)]] == expected
+    assert [(n.product_id, n.horizon_minutes) for n in top] == [
+        (p, h) for p in expected for h in HORIZONS
+    ]

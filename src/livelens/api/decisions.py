@@ -15,7 +15,11 @@ run, what the post-live tools do after the fact:
   :func:`~livelens.knowledge.recommender.replay_session` evaluates them and recorded in the uplift
   ledger, ``pending`` or ``auto_executed`` by the room's autonomy; pending ones expire when their
   window passes (:mod:`livelens.api.live_recommendations`). The alerts scored so far are facts
-  the playbooks read (``alert_open``: :func:`~livelens.knowledge.facts.alert_spans`).
+  the playbooks read (``alert_open``: :func:`~livelens.knowledge.facts.alert_spans`);
+* **nowcasts** — orders and GMV per product over the next 5/15/30 minutes, made from the completed
+  minutes exactly as ``GET /api/sessions/{id}/nowcasts?minute=`` makes them
+  (:func:`~livelens.intelligence.nowcast.nowcast_products`); the screen shows the top products
+  by expected GMV over the next 15 minutes.
 
 Minutes that arrive as a backfill — more than five minutes of a session's event time in one batch,
 a past session posted at once — are caught up on
@@ -23,10 +27,10 @@ a past session posted at once — are caught up on
 or delivering anything: they are the post-live tools' (``alerts scan``, ``recommend``).
 
 It also keeps what the screen shows of them (:meth:`LiveDecisions.panels`, read for every frame,
-from memory only): the open alerts, the latest recommendations with their fate, and the latest
-answers of the session's live Q&A. Decisions taken elsewhere — an acknowledgement, a fate set
-over the API — reach it through :meth:`LiveDecisions.on_recorded`, which the hub calls for every
-audited action. Not thread-safe: the hub calls everything under its lock.
+from memory only): the open alerts, the latest recommendations with their fate, the latest answers
+of the session's live Q&A and the latest nowcasts. Decisions taken elsewhere — an acknowledgement,
+a fate set over the API — reach it through :meth:`LiveDecisions.on_recorded`, which the hub calls
+for every audited action. Not thread-safe: the hub calls everything under its lock.
 """
 
 from __future__ import annotations
@@ -45,7 +49,13 @@ from livelens.api.alert_outbox import LockedDeadLetters, Webhook, WebhookOutbox,
 from livelens.api.compliance import ComplianceGate
 from livelens.api.decision_panels import QaFeed, QaPanel, alert_row
 from livelens.api.live_recommendations import LiveRecommender
-from livelens.dashboard.frame import LiveAlert, LiveAnswer, LiveRecommendation
+from livelens.dashboard.frame import (
+    LiveAlert,
+    LiveAnswer,
+    LiveNowcasts,
+    LiveRecommendation,
+    live_nowcasts,
+)
 from livelens.engine.live import LiveEngine
 from livelens.engine.session_state import SessionState
 from livelens.engine.windows import MINUTE_US
@@ -57,6 +67,7 @@ from livelens.intelligence.alert_store import AlertStore
 from livelens.intelligence.alerts import Alert, AlertChange, AlertRule
 from livelens.intelligence.anomaly import MinuteHistory, history_of
 from livelens.intelligence.live_alerts import LiveAlerter
+from livelens.intelligence.nowcast import Nowcast, nowcast_products, top_nowcasts
 from livelens.knowledge.autonomy import AutonomyStore, Level, RoomAutonomy
 from livelens.knowledge.facts import alert_spans
 from livelens.knowledge.ledger import Ledger
@@ -72,6 +83,8 @@ DECIDE_EVERY: Final = timedelta(seconds=1)
 # posted at once), not a live: the decision layer catches up on it without acting.
 BACKFILL_SPAN_US: Final = 5 * MINUTE_US
 SHOWN_ALERTS: Final = 8
+SHOWN_NOWCASTS: Final = 5  # products, ranked by expected GMV over the next RANKED_HORIZON minutes
+RANKED_HORIZON: Final = 15
 
 
 class Panels(msgspec.Struct, kw_only=True, frozen=True):
@@ -81,6 +94,7 @@ class Panels(msgspec.Struct, kw_only=True, frozen=True):
     alerts: list[LiveAlert]
     recommendations: list[LiveRecommendation]
     answers: list[LiveAnswer]
+    nowcasts: LiveNowcasts | None
 
 
 @dataclass(slots=True)
@@ -93,6 +107,8 @@ class _Live:
     alerts: dict[str, Alert] = field(default_factory=dict)  # open ones, by id
     acked: dict[str, str] = field(default_factory=dict)  # alert id -> who acknowledged it
     changes: list[AlertChange] = field(default_factory=list)  # in order: the alert facts
+    nowcast_from: int = 0  # the first minute the shown nowcasts forecast (0: none made yet)
+    nowcasts: list[Nowcast] = field(default_factory=list)  # of the top products, ranked
 
 
 def backfilled_sessions(new: pa.Table, sessions: list[str]) -> set[str]:
@@ -250,6 +266,8 @@ class LiveDecisions:
         made = recommender.evaluate(state, metrics, complete, gate=gate, names=names, alerts=alerts)
         changed |= recommender.record(state, made, now)
         changed |= recommender.expire(state, now, final=final)
+        if not final:  # after the end there is no live left to forecast
+            changed |= self._nowcast(live, metrics, complete)
         return changed
 
     def catch_up(
@@ -309,6 +327,16 @@ class LiveDecisions:
                 self.outbox.send(f"{alert_id}:resolved", alert_payload(change))
         return True
 
+    def _nowcast(self, live: _Live, metrics: SessionMetrics, complete: int) -> bool:
+        """Forecast from the ``complete`` minutes, once per completed minute (~5 ms for 200
+        products): what ``GET /api/sessions/{id}/nowcasts?minute={complete}`` answers."""
+        if complete <= live.nowcast_from:
+            return False
+        live.nowcast_from = complete
+        made = nowcast_products(metrics, as_of_minute=complete)
+        live.nowcasts = top_nowcasts(made, horizon_minutes=RANKED_HORIZON, limit=SHOWN_NOWCASTS)
+        return True
+
     def _history(self, room_id: str, session_id: str) -> list[MinuteHistory]:
         """The room's earlier sessions (up to ten, as the post-live scan takes them)."""
         self.summarise()
@@ -363,4 +391,7 @@ class LiveDecisions:
             alerts=[alert_row(a, live.acked.get(a.alert_id)) for a in alerts[-SHOWN_ALERTS:]],
             recommendations=self.recommender.shown(session_id, now, names),
             answers=self.qa.answers(session_id, names),
+            nowcasts=live_nowcasts(live.nowcast_from, live.nowcasts, names)
+            if live.nowcast_from
+            else None,
         )

@@ -13,7 +13,8 @@ The decision layer (:mod:`livelens.api.decisions`: anomaly alerts, recommendatio
 panel) hangs on three hooks: every folded batch hands it its price changes and marks the sessions
 it touched; :meth:`LiveHub.decide` (the push channel calls it a few times a second, off the
 ingest path) runs it for the sessions that completed a minute since; every audited action
-(:meth:`LiveHub.record`) tells it what a person decided. Frames carry its panels.
+(:meth:`LiveHub.record`) tells it what a person decided. Frames carry its panels, and the
+demand nowcasts it makes at each completed minute.
 """
 
 from __future__ import annotations
@@ -363,6 +364,7 @@ class LiveHub:
             alerts=panels.alerts,
             recommendations=panels.recommendations,
             answers=panels.answers,
+            nowcasts=panels.nowcasts,
         )
 
     def _detect(self, session_id: str, metrics: SessionMetrics, minute: int) -> None:

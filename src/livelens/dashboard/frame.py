@@ -3,7 +3,8 @@
 A frame is built from the session's live metrics (:func:`livelens.information.compute.metrics_of`
 over the engine's state), the hot words of the last minutes and the insights detected so far, and
 carries the decision layer's panels (:mod:`livelens.api.decisions`): open anomaly alerts, the
-latest recommendations with their fate, the latest Q&A answers, and the room's autonomy level. It
+latest recommendations with their fate, the latest Q&A answers, the room's autonomy level, and the
+demand nowcasts of the top products made when the last minute completed. It
 is pure and bounded: charts carry at most ``max_points`` minutes (the latest ones), rankings and
 panels a fixed number of rows, so a 4-hour session costs the page no more than a 4-minute one. The
 frame is the JSON the push channel sends (``/api/stream``); its field names are the page's contract.
@@ -23,6 +24,7 @@ from livelens.information.detectors.top_concern import CONCERNS
 from livelens.information.insight import Insight
 from livelens.information.metrics import Funnel, PromoMetrics, SessionMetrics
 from livelens.intelligence.alerts import Alert
+from livelens.intelligence.nowcast import Nowcast
 from livelens.knowledge.autonomy import DEFAULT_LEVEL, Level
 from livelens.knowledge.ledger import Fate
 from livelens.knowledge.recommender import Recommendation
@@ -124,6 +126,41 @@ class LiveAnswer(msgspec.Struct, kw_only=True):
     reason: str | None  # why it was escalated or blocked (a stable code)
 
 
+class ProductNowcast(msgspec.Struct, kw_only=True):
+    """One product's nowcasts (:func:`~livelens.intelligence.nowcast.nowcast_products`): orders
+    and GMV over the next 5, 15 and 30 minutes, with 80% and 95% intervals."""
+
+    product_id: str
+    name: str
+    horizons: list[Nowcast]  # by horizon, shortest first
+
+
+class LiveNowcasts(msgspec.Struct, kw_only=True):
+    """The demand nowcasts made when minute ``from_minute - 1`` completed: the top products by
+    expected GMV over the next 15 minutes (what ``GET /api/sessions/{id}/nowcasts?minute=``
+    ``from_minute`` answers for them)."""
+
+    from_minute: int  # the first forecast minute: the minutes before it are the data
+    products: list[ProductNowcast]  # best first
+
+
+def live_nowcasts(
+    from_minute: int, nowcasts: Sequence[Nowcast], names: Mapping[str, str]
+) -> LiveNowcasts:
+    """``nowcasts`` (ranked: :func:`~livelens.intelligence.nowcast.top_nowcasts`) by product."""
+    products: dict[str, ProductNowcast] = {}
+    for nowcast in nowcasts:
+        product_id = nowcast.product_id
+        row = products.get(product_id)
+        if row is None:
+            name = names.get(product_id, product_id)
+            row = products[product_id] = ProductNowcast(
+                product_id=product_id, name=name, horizons=[]
+            )
+        row.horizons.append(nowcast)
+    return LiveNowcasts(from_minute=from_minute, products=list(products.values()))
+
+
 class LiveFrame(msgspec.Struct, kw_only=True):
     session_id: str
     room_id: str
@@ -154,6 +191,7 @@ class LiveFrame(msgspec.Struct, kw_only=True):
     alerts: list[LiveAlert] = []  # open ones, oldest first
     recommendations: list[LiveRecommendation] = []  # the latest, newest first
     answers: list[LiveAnswer] = []  # the latest, newest first
+    nowcasts: LiveNowcasts | None = None  # None until a minute of the live completed
 
 
 def _spans(labels: Sequence[str | None], names: Mapping[str, str]) -> list[Span]:
@@ -241,6 +279,7 @@ def build_frame(
     alerts: Sequence[LiveAlert] = (),
     recommendations: Sequence[LiveRecommendation] = (),
     answers: Sequence[LiveAnswer] = (),
+    nowcasts: LiveNowcasts | None = None,
 ) -> LiveFrame:
     """The frame of a session whose metrics are ``metrics`` (taken at event time ``at``); the
     decision panels are passed in as they stand (bounded by their maker)."""
@@ -295,4 +334,5 @@ def build_frame(
         alerts=list(alerts),
         recommendations=list(recommendations),
         answers=list(answers),
+        nowcasts=nowcasts,
     )

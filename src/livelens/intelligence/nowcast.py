@@ -187,3 +187,19 @@ def nowcast_products(
                 )
             )
     return out
+
+
+def top_nowcasts(
+    nowcasts: Sequence[Nowcast], *, horizon_minutes: int = 15, limit: int = 5
+) -> list[Nowcast]:
+    """The nowcasts (every horizon) of the ``limit`` products with the highest expected GMV over
+    the next ``horizon_minutes``, best first; products expected to sell nothing are left out."""
+    expected = {
+        n.product_id: n.gmv_minor.point
+        for n in nowcasts
+        if n.horizon_minutes == horizon_minutes and n.gmv_minor.point > 0
+    }
+    ranked = sorted(expected, key=lambda p: (-expected[p], p))[:limit]
+    rank = {product_id: i for i, product_id in enumerate(ranked)}
+    shown = [n for n in nowcasts if n.product_id in rank]
+    return sorted(shown, key=lambda n: (rank[n.product_id], n.horizon_minutes))

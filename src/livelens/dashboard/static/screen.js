@@ -85,6 +85,11 @@
         top_concern: '主要关注点',
         licence_violation: '合规警告',
       },
+      nowcast: '需求预测',
+      nowcastNote: '未来 15 分钟 · 80% 区间',
+      nowcastFrom: (m) => `第 ${m} 分钟起的预测（每分钟更新）`,
+      noNowcasts: '满一分钟后开始预测',
+      nowcastOrders: (point, lo, hi) => `${point} 单（${lo}–${hi}）`,
       alerts: '异常预警',
       alertsOpen: (n) => `${n} 条未处理`,
       noAlerts: '各项指标都在正常区间',
@@ -209,6 +214,11 @@
         top_concern: 'Top concern',
         licence_violation: 'Compliance',
       },
+      nowcast: 'Demand nowcast',
+      nowcastNote: 'next 15 min · 80% range',
+      nowcastFrom: (m) => `forecast from minute ${m} (updated every minute)`,
+      noNowcasts: 'Forecasts start when a minute completes',
+      nowcastOrders: (point, lo, hi) => `${point} orders (${lo}–${hi})`,
       alerts: 'Anomaly alerts',
       alertsOpen: (n) => `${n} open`,
       noAlerts: 'Every metric is within its band',
@@ -1142,6 +1152,43 @@
     setText('insights-count', entries.length ? t('insightsCount')(entries.length) : '');
   }
 
+  // -- demand nowcast: the top products' GMV and orders over the next 15 minutes ---------------
+
+  const NOWCAST_HORIZON = 15; // minutes: the horizon the panel shows (the frame carries 5/15/30)
+
+  function fmtOrders(n) {
+    return n >= 10 ? fmtCount(n) : trimZeros(n.toFixed(1));
+  }
+
+  function renderNowcasts(frame, firstOfSession) {
+    const nowcasts = frame.nowcasts;
+    const rows = nowcasts ? nowcasts.products : [];
+    const currency = frame.currency;
+    syncRows('nowcasts', rows, (row) => row.product_id, () => {
+      const li = el('li');
+      const head = el('div', 'nowcast-head');
+      head.append(el('span', 'nowcast-name'), el('strong', 'nowcast-gmv'));
+      const sub = el('div', 'nowcast-sub');
+      sub.append(el('span', 'nowcast-orders'), el('span', 'nowcast-range'));
+      li.append(head, sub);
+      return li;
+    }, (li, row) => {
+      const next = row.horizons.find((h) => h.horizon_minutes === NOWCAST_HORIZON) || row.horizons[0];
+      const { gmv_minor: gmv, orders } = next;
+      setNodeText(li.querySelector('.nowcast-name'), row.name);
+      li.querySelector('.nowcast-name').title = row.name;
+      setNodeText(li.querySelector('.nowcast-gmv'), fmtMoney(gmv.point, currency));
+      setNodeText(li.querySelector('.nowcast-range'), `${fmtMoney(gmv.lo80, currency)} – ${fmtMoney(gmv.hi80, currency)}`);
+      setNodeText(
+        li.querySelector('.nowcast-orders'),
+        t('nowcastOrders')(fmtOrders(orders.point), fmtCount(orders.lo80), fmtCount(orders.hi80)),
+      );
+    }, firstOfSession);
+    $('nowcasts-empty').hidden = rows.length > 0;
+    setText('nowcast-note', nowcasts ? t('nowcastNote') : '');
+    $('nowcast-note').title = nowcasts ? t('nowcastFrom')(nowcasts.from_minute) : '';
+  }
+
   // -- decision panels: alerts, recommendations, Q&A -----------------------------------------
 
   /** Keyed rows: a row keeps its node (and an opened evidence list) from frame to frame. */
@@ -1448,6 +1495,7 @@
     renderConcerns(frame);
     renderTimeline(frame, colors);
     renderInsights(frame, firstOfSession);
+    renderNowcasts(frame, firstOfSession);
     renderAlerts(frame, firstOfSession);
     renderRecommendations(frame, firstOfSession);
     renderAnswers(frame, firstOfSession);

@@ -53,7 +53,9 @@ from livelens.store.duckdb import DuckDBStore
 from livelens.testing import T0, event_record, jsonl
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-ALICE, BOB = "1001", "1002"  # raw platform ids on douyin
+# raw platform ids on douyin; letters outside hex, so no pseudonym or hash in the output can
+# contain them by chance (a bare "1001" turned up inside a random hex digest once)
+ALICE, BOB = "uid-alice-1001", "uid-bob-1002"
 
 
 def _session(session_id: str, start: datetime) -> list[dict[str, Any]]:
@@ -222,7 +224,7 @@ def test_bad_scopes_are_refused(text: str, message: str) -> None:
 
 def test_consent_needs_a_pseudonym(store: DuckDBStore) -> None:
     with pytest.raises(InvalidInput, match="is not a store pseudonym"):
-        set_consent(store, "1001", frozenset(), at=NOW, actor="dpo", source="t")
+        set_consent(store, ALICE, frozenset(), at=NOW, actor="dpo", source="t")
 
 
 # -- retention -------------------------------------------------------------------------------------
@@ -286,7 +288,7 @@ def test_retention_expires_whole_old_sessions_and_keeps_their_aggregates(
 def test_retention_expires_quarantined_raw_text(
     store: DuckDBStore, put: Callable[..., None]
 ) -> None:
-    put(store, _session("s", T0), extra=b'{"viewer_id": "1001", oops\n')
+    put(store, _session("s", T0), extra=f'{{"viewer_id": "{ALICE}", oops\n'.encode())
     policy = RetentionPolicy(quarantine_raw_days=30)
     assert enforce_retention(store, policy, NOW).counts == {"quarantine_raw_removed": 0}
     later = NOW + timedelta(days=31)
@@ -365,7 +367,7 @@ def populated(
 ) -> tuple[DuckDBStore, dict[str, str], list[Path]]:
     """Alice and Bob everywhere: events, a quarantined line, consent, audiences, a checkpoint,
     one live Q&A answer that both asked for."""
-    put(store, _session("s1", T0), extra=b'{"viewer_id": "1001", "type": oops\n')
+    put(store, _session("s1", T0), extra=f'{{"viewer_id": "{ALICE}", "type": oops\n'.encode())
     keyring = load_keyring(settings)
     who = {
         name: keyring.current.pseudonym("douyin", raw)

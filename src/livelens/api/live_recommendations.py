@@ -32,7 +32,7 @@ from livelens.api.compliance import ComplianceGate
 from livelens.api.decision_panels import decide_by, recommendation_row
 from livelens.dashboard.frame import LiveRecommendation
 from livelens.engine.session_state import SessionState
-from livelens.engine.windows import MICROS, MINUTE_US
+from livelens.engine.windows import MICROS
 from livelens.events.reference import ReferenceData
 from livelens.governance.audit import AuditLog
 from livelens.information.metrics import SessionMetrics
@@ -40,6 +40,7 @@ from livelens.knowledge.autonomy import AUTO_ACTOR, AutonomyStore, Level, RoomAu
 from livelens.knowledge.facts import AlertSpan, facts_at
 from livelens.knowledge.ledger import Entry, Ledger
 from livelens.knowledge.playbooks import Playbook
+from livelens.knowledge.price_checks import by_minute
 from livelens.knowledge.recommender import (
     Context,
     Recommendation,
@@ -61,18 +62,6 @@ class _Session:
     paid: list[tuple[int, str, int]] = field(default_factory=list)  # (ts µs, product, unit ¤)
     last_fired: dict[str, int] = field(default_factory=dict)  # playbook id -> minute
     entries: dict[str, Entry] = field(default_factory=dict)  # what the live recorded, by id
-
-
-def _by_minute(
-    priced: list[tuple[int, str, int]], first_us: int
-) -> dict[str, list[tuple[int, int]]]:
-    """Per product, (minute, price) in order; as the replay, minutes count from the first event."""
-    found: dict[str, list[tuple[int, int]]] = {}
-    for ts, product_id, price_minor in priced:
-        found.setdefault(product_id, []).append(((ts - first_us) // MINUTE_US, price_minor))
-    for of_product in found.values():
-        of_product.sort()
-    return found
 
 
 class LiveRecommender:
@@ -186,8 +175,8 @@ class LiveRecommender:
                 uplift=uplift,  # read once per session
             )
             session.context_of = identity
-        prices = _by_minute(session.price_changes, state.first_us)
-        paid = _by_minute(session.paid, state.first_us)
+        prices = by_minute(session.price_changes, state.first_us)
+        paid = by_minute(session.paid, state.first_us)
         if prices != session.context.prices or paid != session.context.paid:
             session.context = msgspec.structs.replace(session.context, prices=prices, paid=paid)
         return session.context

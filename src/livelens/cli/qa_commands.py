@@ -17,22 +17,13 @@ from livelens.errors import InvalidEvent, InvalidInput
 from livelens.events.codec import convert_event
 from livelens.qa.answerer import Answerer
 from livelens.qa.catalog_files import load_catalog
+from livelens.qa.knowledge import CATALOG_EVENTS
 from livelens.qa.queue import Autonomy, RoomControl
 from livelens.qa.replay import Ask, Item, replay
 from livelens.qa.room import ANNOUNCE_AT, QaRoom
 
 # Event types the Q&A follows; other events in the file are passed over.
-FOLLOWED: Final = frozenset(
-    {
-        "price.change",
-        "stock.set",
-        "promo.start",
-        "promo.end",
-        "host.product_pin",
-        "host.persona_switch",
-        "order.paid",
-    }
-)
+FOLLOWED: Final = frozenset(CATALOG_EVENTS)
 _ENVELOPE: Final = {"room_id": "cli", "session_id": "cli", "platform": "other"}
 
 

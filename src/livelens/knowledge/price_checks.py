@@ -15,12 +15,13 @@ Pure: the history comes in as values, the checks go out as values.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 import msgspec
 
+from livelens.engine.windows import MINUTE_US
 from livelens.events.reference import Product
 from livelens.intelligence.price_guardrails import (
     DEFAULT_MAX_DISCOUNT_PCT,
@@ -43,6 +44,19 @@ class PriceGuard(msgspec.Struct, frozen=True, kw_only=True):
 
     evidence: dict[str, Any]
     reason: str | None  # None: every guardrail passed
+
+
+def by_minute(
+    priced: Iterable[tuple[int, str, int]], first_us: int
+) -> dict[str, list[tuple[int, int]]]:
+    """``(ts µs, product, price)`` rows as, per product, ``(minute, price)`` in order; minutes
+    count from ``first_us`` (the live and the replay both count from the session's first event)."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for ts_us, product_id, price_minor in priced:
+        found.setdefault(product_id, []).append(((ts_us - first_us) // MINUTE_US, price_minor))
+    for of_product in found.values():
+        of_product.sort()
+    return found
 
 
 def session_history(

@@ -18,24 +18,22 @@ from livelens.intelligence.alert_scan import session_alert_changes
 from livelens.knowledge.facts import AlertSpan, alert_spans
 from livelens.knowledge.ledger import Ledger
 from livelens.knowledge.playbooks import Playbook
+from livelens.knowledge.price_checks import by_minute
 from livelens.knowledge.recommender import Context, Replay, replay_session
 from livelens.store.duckdb import DuckDBStore
 
 
 def _minutely(rows: pa.Table, started_us: int, price: str) -> dict[str, list[tuple[int, int]]]:
     """Per product, (minute, price) in order; ``price`` names the price column."""
-    prices: dict[str, list[tuple[int, int]]] = {}
-    for ts_us, product_id, price_minor in zip(
-        rows["ts"].cast(pa.int64()).to_pylist(),
-        rows["product_id"].to_pylist(),
-        rows[price].to_pylist(),
-        strict=True,
-    ):
-        minute = (ts_us - started_us) // 60_000_000
-        prices.setdefault(product_id, []).append((minute, int(price_minor)))
-    for of_product in prices.values():
-        of_product.sort()
-    return prices
+    return by_minute(
+        zip(
+            rows["ts"].cast(pa.int64()).to_pylist(),
+            rows["product_id"].to_pylist(),
+            (int(p) for p in rows[price].to_pylist()),
+            strict=True,
+        ),
+        started_us,
+    )
 
 
 def session_prices(

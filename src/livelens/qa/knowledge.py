@@ -36,6 +36,18 @@ from livelens.events.schema import (
 MAJOR_MINOR: Final = 100  # minor units per yuan (CNY fen)
 
 
+# The live events :meth:`Catalog.apply` follows (the catalog state they change).
+CATALOG_EVENTS: Final = (
+    "price.change",
+    "stock.set",
+    "promo.start",
+    "promo.end",
+    "host.product_pin",
+    "host.persona_switch",
+    "order.paid",
+)
+
+
 class RoomPolicy(msgspec.Struct, kw_only=True, frozen=True):
     """Room-wide terms that answer a question when no product says otherwise."""
 

@@ -29,22 +29,13 @@ from livelens.errors import InvalidEvent, NotFound
 from livelens.events.codec import convert_event
 from livelens.qa.answerer import Answerer
 from livelens.qa.attribution import AnswerStats, answer_stats
-from livelens.qa.knowledge import Catalog
+from livelens.qa.knowledge import CATALOG_EVENTS, Catalog
 from livelens.qa.queue import AnswerLog, Autonomy, InMemoryAnswerLog, RoomControl
 from livelens.qa.records import AnswerRecord
 from livelens.qa.resolve import ProductResolver
 from livelens.qa.room import Decision, QaRoom
 
-FOLLOWED: Final = (
-    "comment",
-    "price.change",
-    "stock.set",
-    "promo.start",
-    "promo.end",
-    "host.product_pin",
-    "host.persona_switch",
-    "order.paid",
-)
+FOLLOWED: Final = ("comment", *CATALOG_EVENTS)
 FEED_KEPT: Final = 1_000  # said answers kept per session for streams that reconnect
 
 

@@ -66,6 +66,15 @@ def real_transaction_prices(
     return sorted({p.price_minor for p in _within(history.paid, as_of, lookback)}, reverse=True)
 
 
+def reference_price(
+    history: PriceHistory, rails: Guardrails, as_of: datetime, current_minor: int
+) -> int | None:
+    """The reference (划线) price to show beside a cut: the highest price really paid in the
+    lookback window that is not above the current price; None when nothing was paid."""
+    real = real_transaction_prices(history, as_of, rails.lookback)
+    return next((p for p in real if p <= current_minor), None)
+
+
 def raises_in_window(
     history: PriceHistory, as_of: datetime, lookback: timedelta
 ) -> list[tuple[PricePoint, int]]:

@@ -36,7 +36,7 @@ from livelens.intelligence.price_guardrails import (
     PriceHistory,
     check_suggestion,
     price_history,
-    real_transaction_prices,
+    reference_price,
 )
 
 DISCOUNT_STEP_PCT: Final = 5
@@ -75,14 +75,6 @@ def unit_cost(product: Product) -> tuple[int, str]:
     if isinstance(raw, str) and raw.isdigit():
         return int(raw), "catalog attribute cost_minor"
     return product.floor_price_minor, "floor price (the catalog has no cost_minor)"
-
-
-def _reference(
-    history: PriceHistory, rails: Guardrails, as_of: datetime, current: int
-) -> int | None:
-    """The highest price really paid in the window that is not above the current price."""
-    real = real_transaction_prices(history, as_of, rails.lookback)
-    return next((p for p in real if p <= current), None)
 
 
 def _span(values: list[float]) -> Estimate:
@@ -137,7 +129,7 @@ def suggest_price(
         "cost_minor": cost,
         "cost_basis": basis,
     }
-    reference = _reference(history, rails, as_of, current)
+    reference = reference_price(history, rails, as_of, current)
     best: PriceSuggestion | None = None
     refused: tuple[GuardrailCheck, ...] = ()
     blocked: list[tuple[float, int, tuple[GuardrailCheck, ...]]] = []  # (Δmargin, price, checks)

@@ -30,7 +30,7 @@ from livelens.intelligence.price_guardrails import (
     PriceHistory,
     PricePoint,
     check_suggestion,
-    real_transaction_prices,
+    reference_price,
 )
 from livelens.knowledge.playbooks import Playbook
 
@@ -108,9 +108,8 @@ def guard_discount(
     room = 100.0 * (1 - product.floor_price_minor / current_minor) if current_minor else 0.0
     offered = float(int(min(ceiling, max(0.0, room))))  # rounded down: never below the floor
     price = round(current_minor * (1 - offered / 100))
-    real = real_transaction_prices(history, as_of, rails.lookback)
     reference = (
-        next((p for p in real if p <= current_minor), None) if price < current_minor else None
+        reference_price(history, rails, as_of, current_minor) if price < current_minor else None
     )
     checks = check_suggestion(
         price_minor=price,

@@ -1,4 +1,5 @@
-"""Test doubles that ship with livelens: event factories with overridable defaults.
+"""Test doubles that ship with livelens: event and recommendation factories with overridable
+defaults.
 
 Used by livelens's own tests and available to users testing code built on livelens.
 """
@@ -13,6 +14,7 @@ from typing import Any, Final
 import msgspec
 
 from livelens.events.schema import EVENT_TYPES, Event
+from livelens.knowledge.recommender import Recommendation, Uplift
 
 SHANGHAI: Final = timezone(timedelta(hours=8))
 T0: Final = datetime(2026, 11, 11, 20, 0, tzinfo=SHANGHAI)
@@ -187,3 +189,31 @@ def random_session_records(
             add("viewer.leave", max(left, t + 1), viewer_id=viewer)
     records.sort(key=lambda r: (r["ts"], r["event_id"]))
     return records
+
+
+def make_recommendation(
+    playbook_id: str = "peak-flash-discount", minute: int = 10, **overrides: Any
+) -> Recommendation:
+    """A recommendation of ``playbook_id`` (version 1) made at ``minute`` of session ``s`` in
+    room ``r``: a 5-minute flash discount on ``p-1``, no evidence, uplift unknown; keyword
+    arguments replace fields."""
+    fields: dict[str, Any] = {
+        "recommendation_id": f"s:{playbook_id}:{minute}",
+        "session_id": "s",
+        "room_id": "r",
+        "playbook": f"{playbook_id}@v1",
+        "priority": 50,
+        "minute": minute,
+        "start": T0 + timedelta(minutes=minute),
+        "action": "flash_discount",
+        "target": {"product": "p-1"},
+        "duration_s": 300,
+        "expected_uplift": Uplift(
+            metric="gmv_per_minute", value=None, low=None, high=None, source="unknown", basis="-"
+        ),
+        "evidence": [],
+        "text_zh": "限时折扣",
+        "text_en": "flash discount",
+    }
+    fields.update(overrides)
+    return Recommendation(**fields)

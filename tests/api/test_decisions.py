@@ -32,13 +32,15 @@ from livelens.events.pseudonymise import Pseudonymiser
 from livelens.events.schema import Event
 from livelens.governance.audit import AuditLog
 from livelens.governance.licence_registry import LicenceRegistry
-from livelens.information.compute import metrics_of
+from livelens.information.compute import compute_session_metrics, metrics_of
 from livelens.ingest import IngestPolicy, ingest_batch
 from livelens.intelligence.alert_scan import scan_session, session_alert_changes
 from livelens.intelligence.alert_store import AlertStore, StoredAlert
 from livelens.knowledge.autonomy import AUTO_ACTOR
+from livelens.knowledge.execution import EXECUTION_SOURCE
 from livelens.knowledge.facts import alert_spans
-from livelens.knowledge.ledger import Entry, Ledger
+from livelens.knowledge.ledger import EXECUTED, Entry, Ledger
+from livelens.knowledge.outcomes import measure_recommendation
 from livelens.knowledge.playbooks import parse_playbooks, starter_playbooks
 from livelens.knowledge.replay import recommend_session
 from livelens.settings import data_dir
@@ -172,7 +174,11 @@ def open_hub(store: DuckDBStore, clock: Clock, webhooks: list[Webhook]) -> LiveH
 
 
 def history_store(path: Path) -> DuckDBStore:
-    """A store holding the catalog, licences and three earlier 40-minute sessions of the room."""
+    """A store holding the catalog, licences and three earlier 40-minute sessions of the room.
+    The earlier sessions keep their flash discounts and orders but not their ``price.change``
+    events: each simulated session cuts prices and the next opens back at the everyday price, a
+    raise that the recommender's no-先涨后降 guardrail (which reads the room's past) would hold
+    against every flash discount of the live — and this test needs one accepted."""
     store = DuckDBStore(path)
     pseudonymiser = Pseudonymiser(KEY)
     store.bind_key(pseudonymiser.key_id)
@@ -183,7 +189,8 @@ def history_store(path: Path) -> DuckDBStore:
         registry.put(licence)
     at = datetime(2026, 11, 20, tzinfo=UTC)
     for day, seed in enumerate((1, 2, 3)):
-        batch = SourceBatch("history", simulated(day, seed))
+        kept = [e for e in simulated(day, seed) if e.__struct_config__.tag != "price.change"]
+        batch = SourceBatch("history", kept)
         ingest_batch(batch, store, pseudonymiser, now=at, policy=IngestPolicy())
     store.refresh_sessions([f"day-{day}" for day in range(3)])
     return store
@@ -204,15 +211,18 @@ class Fed:
     accepted: str | None = None
     countdown: tuple[int | None, int | None, int | None] = (None, None, None)
     audit_before_auto: int = 0
+    executed_on_accept: int = 0  # events the accepted flash discount put into the live
 
 
 def accept(fed: Fed, rec_id: str, clock: Clock) -> None:
-    """What POST /api/recommendations/{id}/fate does: the ledger, then the audit log."""
+    """What POST /api/recommendations/{id}/fate does: the ledger, the audit log, then the action
+    into the live."""
     hub = fed.hub
     with hub.lock:
         entry = Ledger(hub.store.con).set_fate(rec_id, "accepted", "manager-li", clock())
     details = {"fate": "accepted", "playbook": entry.recommendation.playbook}
     hub.record("tok_manager", "recommendation.fate", rec_id, details)
+    fed.executed_on_accept = hub.execute(rec_id)
 
 
 def observe(fed: Fed, frame: LiveFrame, clock: Clock) -> None:
@@ -375,6 +385,43 @@ def test_an_accepted_flash_discount_counts_down_and_never_expires(fed: Fed) -> N
     assert [fate for fate, _at in fed.fates[fed.accepted]] == ["pending", "accepted"]
     # 300 s from its acceptance on the hub's clock; the frame built 120 s later shows 180
     assert fed.countdown == (300, 180, None)
+
+
+def test_executed_actions_reach_the_live_and_are_measured_there(fed: Fed) -> None:
+    """The accepted flash discount is a ``promo.start`` of its product, percent and price; what
+    ``auto`` executed is in the session too; each executed recommendation's outcome was measured
+    live, as ``livelens ledger measure`` measures it on the stored session."""
+    assert fed.executed_on_accept == 1
+    entries = [e for e in Ledger(fed.store.con).entries(LIVE) if e.fate in EXECUTED]
+    acted = fed.store.events(LIVE, ["promo.start", "host.product_pin", "host.persona_switch"])
+    by_id = {row["event_id"]: row for row in acted.to_pylist()}
+    accepted = next(
+        e.recommendation for e in entries if e.recommendation.recommendation_id == fed.accepted
+    )
+    promo = by_id[f"{EXECUTION_SOURCE}:{fed.accepted}"]
+    assert (promo["type"], promo["promo_id"], promo["product_id"]) == (
+        "promo.start",
+        fed.accepted,
+        accepted.target["product"],
+    )
+    assert promo["discount_pct"] == accepted.target["percent"]
+    assert promo["price_minor"] == accepted.target["price_minor"]
+    assert promo["duration_s"] == accepted.duration_s
+    with_events = [
+        e
+        for e in entries
+        if e.recommendation.action in ("flash_discount", "pin_product", "switch_persona")
+    ]
+    assert with_events  # the accepted flash discount at least
+    assert fed.hub.decisions.recommender.take_executions() == []  # every one was ingested
+    assert all(
+        f"{EXECUTION_SOURCE}:{e.recommendation.recommendation_id}" in by_id for e in with_events
+    )
+    gmv = compute_session_metrics(fed.store.events(LIVE)).series.gmv_minor
+    measured = [e for e in entries if e.outcome is not None]
+    assert measured
+    for e in entries:
+        assert e.outcome == measure_recommendation(e.recommendation, gmv)
 
 
 def test_after_the_switch_to_auto_new_recommendations_are_executed(fed: Fed) -> None:

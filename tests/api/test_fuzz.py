@@ -108,6 +108,7 @@ OPERATIONS: Final = (
     ("POST", "/api/recommendations/{recommendation_id}/fate"),
     ("GET", "/api/rooms/{room_id}/autonomy"),
     ("PUT", "/api/rooms/{room_id}/autonomy"),
+    ("GET", "/api/signals/scan"),
 )
 STREAM: Final = ("GET", "/api/stream")
 QA_STREAM: Final = ("GET", "/api/qa/{session_id}/stream")

@@ -19,6 +19,7 @@ from livelens.api.server import Service, open_service
 from livelens.events.columns import ts_micros
 from livelens.governance.audit import AuditLog
 from livelens.knowledge.autonomy import AUTO_ACTOR
+from livelens.knowledge.execution import EXECUTION_SOURCE
 from livelens.settings import Settings
 from livelens.sources.simulation.config import SimulationConfig
 from livelens.sources.simulation.licences import simulated_licences
@@ -118,6 +119,21 @@ def test_a_room_in_auto_has_the_live_execute_its_recommendations(service: Servic
         )
         frame = client.get("/api/sessions/auto-live/frame", headers=admin).json()
     assert {(e["fate"], e["fate_by"]) for e in ledger} == {("auto_executed", AUTO_ACTOR)}
+    # what auto executed went into the live as the events of its actions (a flash discount's
+    # promo.start, a pin)
+    acting = {
+        f"{EXECUTION_SOURCE}:{e['recommendation']['recommendation_id']}"
+        for e in ledger
+        if e["recommendation"]["action"] in ("flash_discount", "pin_product", "switch_persona")
+    }
+    assert acting
+
+    def stored_actions() -> set[str]:
+        with service.hub.lock:
+            table = service.store.events("auto-live", ["promo.start", "host.product_pin"])
+        return {i for i in table["event_id"].to_pylist() if i.startswith(EXECUTION_SOURCE)}
+
+    assert wait_for(lambda: stored_actions() >= acting)
     assert frame["autonomy"] == "auto"
     shown = {r["recommendation"]["recommendation_id"]: r["fate"] for r in frame["recommendations"]}
     assert shown

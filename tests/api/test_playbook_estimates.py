@@ -13,9 +13,10 @@ from fastapi.testclient import TestClient
 from livelens.api.server import open_service
 from livelens.cli import cli
 from livelens.knowledge.ledger import Ledger
-from livelens.knowledge.recommender import Recommendation, Uplift
+from livelens.knowledge.recommender import Recommendation
 from livelens.knowledge.uplift import Outcome
 from livelens.settings import Settings
+from livelens.testing import make_recommendation
 
 NOW = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
 # playbook id -> measured effects (se 2% each): clearly positive, flat, harmful, too few to judge
@@ -28,24 +29,7 @@ MEASURED = {
 
 
 def recommendation(playbook_id: str, minute: int) -> Recommendation:
-    return Recommendation(
-        recommendation_id=f"s:{playbook_id}:{minute}",
-        session_id="s",
-        room_id="r",
-        playbook=f"{playbook_id}@v1",
-        priority=50,
-        minute=minute,
-        start=NOW,
-        action="pin_product",
-        target={"product": "p-1"},
-        duration_s=300,
-        expected_uplift=Uplift(
-            metric="gmv_per_minute", value=None, low=None, high=None, source="unknown", basis="-"
-        ),
-        evidence=[],
-        text_zh="置顶",
-        text_en="pin",
-    )
+    return make_recommendation(playbook_id, minute, start=NOW, action="pin_product")
 
 
 def measured(ledger: Ledger) -> None:
@@ -87,6 +71,7 @@ def test_the_endpoint_answers_what_the_cli_prints(tmp_path: Path) -> None:
     found = answered.json()
     assert list(found) == ["clear-gain", "flat", "harmful", "new"]
     fields = {"playbook_id", "outcomes", "mean", "low", "high", "retire", "retire_reason"}
+    fields.add("designs")  # outcomes per design: before/after, switchback
     assert all(set(e) == fields for e in found.values())
     decided = {pid: (e["outcomes"], e["retire"], e["retire_reason"]) for pid, e in found.items()}
     assert decided == {

@@ -186,3 +186,51 @@ def test_comment_shares_follow_the_pinned_product() -> None:
     assert np.isnan(shares.values["concern_price"][2])
     merged = merge_series(shares, sales_series(_events(), ["sku-a"], start=T0, end=T0 + 3 * HOUR))
     assert set(merged.values) >= {"clicks", "concern_price"}
+
+
+def _evening_only(y: np.ndarray) -> np.ndarray:
+    """y where a live session runs (18:00–23:59 each day), NaN (no comments) elsewhere."""
+    out = y.astype(np.float64).copy()
+    out[(np.arange(len(y)) % 24) < 18] = np.nan
+    return out
+
+
+def test_undefined_buckets_are_left_out_not_filled(heat: np.ndarray) -> None:
+    share = _evening_only(_sales_with_response(heat, 2, beta=60.0, seed=4) / 100.0)
+    result = analyse_lead_lag(heat, share, max_lag=6)
+    assert (result.lag, result.significant) == (2, True)
+    assert result.n == 92 * 6
+    assert result.undefined == 92 * 18
+    insight = lead_lag_insight(result, keyword=KEYWORD, subject="product p", subject_zh="p")
+    assert insight.evidence["undefined_buckets"] == 92 * 18
+    # Filling the gaps with any value would change the answer; leaving them out does not depend
+    # on what the gaps held.
+    other = share.copy()
+    other[np.isnan(other)] = 123.0
+    assert analyse_lead_lag(heat, other, max_lag=6).correlation != result.correlation
+
+
+def test_independent_shares_with_gaps_are_rarely_called_significant(heat: np.ndarray) -> None:
+    results = [
+        analyse_lead_lag(heat, _evening_only(_ar1_noise(len(heat), 0.5, seed)), max_lag=6)
+        for seed in range(100)
+    ]
+    assert sum(r.significant for r in results) / len(results) <= 0.10
+    assert all(r.n == 92 * 6 for r in results)
+
+
+def test_too_few_defined_buckets_are_refused() -> None:
+    y = np.full(200, np.nan)
+    y[:10] = 1.0
+    with pytest.raises(ValueError, match="defined buckets; got 10"):
+        analyse_lead_lag(np.ones(200), y)
+    with pytest.raises(ValueError, match="signal x"):
+        analyse_lead_lag(np.full(200, np.nan), np.ones(200))
+
+
+@pytest.mark.parametrize(("expect", "significant"), [("rise", False), ("fall", True)])
+def test_expected_direction(heat: np.ndarray, expect: str, significant: bool) -> None:
+    y = 200.0 - _sales_with_response(heat, 1, beta=60.0, seed=9)
+    result = analyse_lead_lag(heat, y, max_lag=6, expect=expect)  # type: ignore[arg-type]
+    assert result.correlation < 0
+    assert result.significant is significant

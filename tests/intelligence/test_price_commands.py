@@ -98,6 +98,11 @@ def test_a_real_cut_is_suggested_and_accepting_stores_and_audits_it(db: Path) ->
     assert suggestion["price_minor"] < current
     assert suggestion["history_sessions"] == ["d0", "d1"]  # the room's, not sim-room-2's
     assert [c["passed"] for c in suggestion["checks"]] == [True] * 4
+    # the baseline is the live nowcast of the session; the units are capped by the stock left
+    assert suggestion["baseline"] == "nowcast"
+    assert suggestion["expected_units"]["high"] <= suggestion["stock_left"]
+    assert "from the nowcast" in shown.output
+    assert f"stock left       {suggestion['stock_left']:,} units" in shown.output
 
     accepted = runner.invoke(cli, [*args, "--accept", "ops-lin", "--json"])
     assert accepted.exit_code == 0, accepted.output

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from livelens.events.columns import events_to_table
 from livelens.events.reference import Product
 from livelens.events.schema import PriceChange
+from livelens.information.compute import compute_session_metrics
 from livelens.intelligence.elasticity import Estimate, PriceResponse
+from livelens.intelligence.nowcast import nowcast_products
 from livelens.intelligence.price_guardrails import (
     Guardrails,
     PriceHistory,
@@ -28,6 +30,7 @@ from livelens.intelligence.pricing import (
     PriceSuggestion,
     price_change_event,
     room_history,
+    suggest_for_product,
     suggest_price,
 )
 from livelens.testing import T0, make_event
@@ -335,3 +338,88 @@ def test_the_price_history_is_the_rooms_in_event_time(
     assert [n.split()[1] for n in room.notes] == sorted(left_out)
     raises = raises_in_window(price_history(room.events, "sku-a"), AS_OF, timedelta(days=30))
     assert bool(raises) == raised, raises
+
+
+def _selling(minutes: int, *, stock_set: tuple[int, int] | None = None) -> pa.Table:
+    """sku-a sold (1 unit, ¥100) every other minute from T0 for ``minutes`` minutes; optionally a
+    ``stock.set`` (minute, level)."""
+    common = {"session_id": "s", "room_id": "room-1", "platform": "douyin"}
+    events = [make_event("comment", event_id="s-start", ts=T0.isoformat(), **common)]
+    for m in range(0, minutes, 2):
+        events.append(
+            make_event(
+                "order.paid",
+                event_id=f"s-o{m:03d}",
+                ts=(T0 + timedelta(minutes=m, seconds=10)).isoformat(),
+                order_id=f"o{m}",
+                product_id="sku-a",
+                quantity=1,
+                amount_minor=10_000,
+                **common,
+            )
+        )
+    if stock_set is not None:
+        minute, level = stock_set
+        at = (T0 + timedelta(minutes=minute)).isoformat()
+        events.append(
+            make_event(
+                "stock.set", event_id="s-stock", ts=at, product_id="sku-a", stock=level, **common
+            )
+        )
+    return events_to_table(events)
+
+
+def test_the_baseline_is_the_live_nowcast_for_the_horizon() -> None:
+    events = _selling(20)  # the last event: the order at 18:10, in minute 18
+    as_of = T0 + timedelta(minutes=18, seconds=10)
+    _response, suggestion = suggest_for_product(
+        [events], [_product()], "sku-a", session_events=events, as_of=as_of
+    )
+    assert suggestion.baseline == "nowcast"
+    # the nowcast that ``livelens forecast nowcast`` gives: from minute 18, still filling
+    metrics = compute_session_metrics(events)
+    (nowcast,) = nowcast_products(metrics, (15,), as_of_minute=metrics.minutes - 1)
+    found = suggestion.baseline_units
+    assert found is not None
+    assert found.value == pytest.approx(nowcast.orders.point, abs=1e-3)
+    assert (found.low, found.high) == (nowcast.orders.lo95, nowcast.orders.hi95)
+    assert suggestion.notes[0].startswith("baseline: the live nowcast of the next 15 min")
+
+
+def test_without_a_complete_minute_the_recent_rate_is_the_baseline() -> None:
+    events = _selling(1)
+    as_of = T0 + timedelta(seconds=50)
+    _response, suggestion = suggest_for_product(
+        [events], [_product()], "sku-a", session_events=events, as_of=as_of
+    )
+    assert suggestion.baseline == "recent rate"
+    assert suggestion.baseline_units == Estimate(
+        value=1.0, low=pytest.approx(0.0253, abs=1e-4), high=pytest.approx(5.5716, abs=1e-4)
+    )
+    assert "the nowcast needs a complete minute" in suggestion.notes[0]
+
+
+def test_the_stock_left_caps_the_units_and_is_shown() -> None:
+    # 5 units set at minute 11; orders at minutes 12, 14, 16, 18 take 4 of them
+    events = _selling(20, stock_set=(11, 5))
+    as_of = T0 + timedelta(minutes=20, seconds=30)
+    _response, suggestion = suggest_for_product(
+        [events], [_product(stock=1_000)], "sku-a", session_events=events, as_of=as_of
+    )
+    assert suggestion.stock_left == 1
+    assert suggestion.expected_units is not None
+    assert suggestion.expected_units.high <= 1
+    assert any(n.startswith("stock left 1: stock.set to 5 at ") for n in suggestion.notes)
+
+
+def test_a_suggestion_stored_before_the_baseline_fields_still_decodes() -> None:
+    stored = msgspec.json.encode(_suggest(_product(), None))
+    old = msgspec.json.decode(stored)
+    for field in ("baseline", "baseline_units", "stock_left"):
+        del old[field]
+    decoded = msgspec.json.decode(msgspec.json.encode(old), type=PriceSuggestion)
+    assert (decoded.baseline, decoded.baseline_units, decoded.stock_left) == (
+        "recent rate",
+        None,
+        None,
+    )

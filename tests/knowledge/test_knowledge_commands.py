@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -74,14 +75,30 @@ def test_recommend_record_fate_measure_estimate(tmp_path: Path) -> None:
     with DuckDBStore(db) as store:
         fates = [e for e in AuditLog(store).entries() if e.action == "recommendation.fate"]
     assert [(e.actor, e.subject) for e in fates] == [("mgr", rec_id)]
-    # the ledger now backs the next replay's expected uplift
-    replayed = json.loads(
-        runner.invoke(
-            cli, ["recommend", "--db", str(db), "--session", "sim-2", "--format", "json"]
-        ).output
+    # the ledger now backs the expected uplift of a later session (here another room's, whose
+    # price history has no raise to withhold the discount for)...
+    later = SimulationConfig(
+        minutes=40,
+        peak_viewers=500,
+        seed=2,
+        room_id="sim-room-2",
+        session_id="sim-2-next",
+        start=config.start + timedelta(days=1),
     )
-    again_discount = next(i for i in replayed if i["action"] == "flash_discount")
-    assert again_discount["expected_uplift"]["source"] == "ledger"
+    write_session(later, tmp_path / "next.jsonl")
+    ingested = runner.invoke(cli, ["ingest", str(tmp_path / "next.jsonl"), "--db", str(db)])
+    assert ingested.exit_code == 0, ingested.output
+
+    def discount_uplift(session: str) -> dict[str, object]:
+        shown = runner.invoke(
+            cli, ["recommend", "--db", str(db), "--session", session, "--format", "json"]
+        )
+        found = next(i for i in json.loads(shown.output) if i["action"] == "flash_discount")
+        return dict(found["expected_uplift"])
+
+    assert discount_uplift("sim-2-next")["source"] == "ledger"
+    # ...but not the replay of the session it was measured in: no hindsight
+    assert discount_uplift("sim-2")["source"] == "unknown"
 
 
 def test_playbooks_list_and_check(tmp_path: Path) -> None:

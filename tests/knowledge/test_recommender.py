@@ -180,8 +180,10 @@ START = datetime(2026, 11, 11, 12, tzinfo=UTC)
 
 
 def _raised_before(list_price: int, changes: list[tuple[int, int]], minute: int) -> bool:
-    """Whether the live price rose at any step up to ``minute`` (from the list price on)."""
-    live = [list_price, *(price for at, price in changes if at <= minute)]
+    """Whether the live price rose at any step up to ``minute``, from the opening price on: the
+    list price, unless a change in minute 0 sets the opening price (changes are in order)."""
+    opening = [] if changes and changes[0][0] == 0 else [list_price]
+    live = [*opening, *(price for at, price in changes if at <= minute)]
     return any(after > before for before, after in pairwise(live))
 
 

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from livelens.knowledge.uplift import (
+    BEFORE_AFTER,
     MIN_WORTHWHILE,
     PRIOR_SD,
     RETIRE_AFTER,
+    SWITCHBACK,
     Outcome,
     estimate_uplift,
     measure_outcome,
@@ -96,3 +98,20 @@ def test_the_interval_covers_a_true_effect_in_simulated_outcomes() -> None:
         estimate = estimate_uplift("p", found)
         covered += estimate.low <= true <= estimate.high
     assert 0.92 <= covered / 400 <= 0.98
+
+
+def test_estimate_counts_its_outcomes_per_design() -> None:
+    outcomes = [
+        Outcome(
+            metric="gmv_per_minute",
+            effect=0.1,
+            se=0.05,
+            window_minutes=5,
+            pre_minutes=10,
+            design=design,
+        )
+        for design in (SWITCHBACK, BEFORE_AFTER, SWITCHBACK)
+    ]
+    estimate = estimate_uplift("p", outcomes)
+    assert estimate.designs == {BEFORE_AFTER: 1, SWITCHBACK: 2}
+    assert estimate_uplift("p", []).designs == {}

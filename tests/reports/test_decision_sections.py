@@ -32,7 +32,7 @@ from livelens.sources.jsonl import JsonLinesFile
 from livelens.store.duckdb import DuckDBStore
 from livelens.testing import T0, event_record, jsonl
 
-HEADINGS = ("异常告警", "价格与弹性", "需求预测", "建议与结果")
+HEADINGS = ("异常告警", "价格与弹性", "需求预测", "跨场需求预测", "建议与结果", "外部信号与销售")
 
 
 def _section(html: str, anchor: str) -> str:
@@ -286,10 +286,11 @@ def test_a_review_built_without_its_store_says_the_sections_were_not_read(
         generated_at=GENERATED_AT,
     )
     assert bare.alerts is bare.pricing is bare.nowcasts is bare.recommendations is None
+    assert bare.outlook is bare.signals is None
     html = render_html(bare)
     for heading in HEADINGS:
         assert f"<h2>{heading} " in html
-    assert html.count("not read: the review was built without its store") == 4
+    assert html.count("not read: the review was built without its store") == 6
 
 
 def test_every_decision_heading_is_in_the_review(review_html: str) -> None:

@@ -59,6 +59,7 @@ from livelens.dashboard.frame import (
 from livelens.engine.live import LiveEngine
 from livelens.engine.session_state import SessionState
 from livelens.engine.windows import MINUTE_US
+from livelens.events.reference import Product
 from livelens.governance.audit import AuditLog
 from livelens.information.compute import compute_session_metrics, metrics_of
 from livelens.information.metrics import SessionMetrics
@@ -72,6 +73,8 @@ from livelens.knowledge.autonomy import AutonomyStore, Level, RoomAutonomy
 from livelens.knowledge.facts import alert_spans
 from livelens.knowledge.ledger import Ledger
 from livelens.knowledge.playbooks import Playbook, starter_playbooks
+from livelens.knowledge.replay import needs_price_model, read_room_past
+from livelens.knowledge.room_past import RoomPast
 from livelens.sinks.webhook import DeadLetters, WebhookSink
 from livelens.store.duckdb import DuckDBStore
 
@@ -153,12 +156,15 @@ class LiveDecisions:
         self.alerter = LiveAlerter(self._history, rule)
         dead_letters: DeadLetters = LockedDeadLetters(lock, self.alert_store)
         self.outbox = WebhookOutbox([WebhookSink(w.url, w.secret, dead_letters) for w in webhooks])
+        chosen = starter_playbooks() if playbooks is None else playbooks
         self.recommender = LiveRecommender(
             Ledger(store.con),
             AutonomyStore(store.con),
             audit,
-            starter_playbooks() if playbooks is None else playbooks,
+            chosen,
+            read_past=self._room_past,
         )
+        self._price_model = needs_price_model(chosen)
         self.decide_every = decide_every
         self.qa = QaPanel()  # shows nothing until the API wires the live Q&A (follow_qa)
         self._live: dict[str, _Live] = {}
@@ -264,8 +270,9 @@ class LiveDecisions:
         recommender = self.recommender
         alerts = alert_spans(live.changes)
         made = recommender.evaluate(state, metrics, complete, gate=gate, names=names, alerts=alerts)
-        changed |= recommender.record(state, made, now)
+        changed |= recommender.record(state, made, now, live=not final)
         changed |= recommender.expire(state, now, final=final)
+        changed |= recommender.measure(state, metrics, complete, final=final)
         if not final:  # after the end there is no live left to forecast
             changed |= self._nowcast(live, metrics, complete)
         return changed
@@ -351,6 +358,12 @@ class LiveDecisions:
         return [
             history_of(compute_session_metrics(self.store.events(s.session_id))) for s in earlier
         ]
+
+    def _room_past(self, session_id: str, products: Sequence[Product]) -> RoomPast:
+        """The room's earlier sessions for the recommender (price histories; price responses
+        where a playbook prices an action), read once per live session."""
+        self.summarise()
+        return read_room_past(self.store, session_id, products, with_responses=self._price_model)
 
     # -- autonomy and what others decided --------------------------------------------------
 

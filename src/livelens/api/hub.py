@@ -49,6 +49,8 @@ from livelens.information.compute import metrics_of
 from livelens.information.detectors import detect_all
 from livelens.information.metrics import SessionMetrics
 from livelens.ingest import BatchResult, IngestPolicy, ingest_batch
+from livelens.knowledge.execution import EXECUTION_SOURCE, execution_events
+from livelens.knowledge.ledger import Ledger
 from livelens.knowledge.playbooks import Playbook, starter_playbooks
 from livelens.sources.base import SourceBatch
 from livelens.store.duckdb import DuckDBStore
@@ -162,6 +164,27 @@ class LiveHub:
             )
             self._undecided = waiting  # too soon after their last run
             self._dirty |= changed
+            executed = self.decisions.recommender.take_executions()
+        if executed:  # what ``auto`` executed goes into the live like any other batch
+            self.ingest(SourceBatch(EXECUTION_SOURCE, executed))
+
+    def execute(self, recommendation_id: str) -> int:
+        """A person executed (accepted) a recommendation: put its action's events
+        (:func:`~livelens.knowledge.execution.execution_events`) into its session at the
+        session's latest event time, while the session is live here; returns how many events
+        were stored (none after the live, or for an action without an event)."""
+        with self.lock:
+            recommendation = Ledger(self.store.con).entry(recommendation_id).recommendation
+            session_id = recommendation.session_id
+            state = self.engine.sessions.get(session_id)
+            seen = self._ingested_at.get(session_id)
+            if state is None or seen is None or self.clock() - seen > LIVE_WITHIN:
+                return 0
+            at = datetime.fromtimestamp(state.last_us / MICROS, UTC)
+            events = execution_events(recommendation, state.platform, at)
+        if not events:
+            return 0
+        return int(self.ingest(SourceBatch(EXECUTION_SOURCE, events)).new.num_rows)
 
     def _audit_host_changes(self, source: str, new: pa.Table) -> None:
         """Persona switches and price changes are state changes: each goes to the audit log."""

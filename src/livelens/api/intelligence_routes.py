@@ -19,6 +19,8 @@ from livelens.api.tokens import TokenInfo, require
 from livelens.errors import InvalidInput
 from livelens.intelligence.daily_outlook import DailyOutlook, daily_outlook, read_daily_series
 from livelens.intelligence.elasticity import PriceResponse
+from livelens.intelligence.leadlag_scan import LeadLagScan
+from livelens.intelligence.leadlag_store import read_scan_inputs, run_scan
 from livelens.intelligence.nowcast import Nowcast, nowcast_products
 from livelens.intelligence.price_advice import (
     ACCEPT_ACTION,
@@ -30,11 +32,16 @@ from livelens.intelligence.price_advice import (
 )
 from livelens.intelligence.price_guardrails import DEFAULT_MAX_DISCOUNT_PCT
 from livelens.intelligence.pricing import PriceSuggestion
+from livelens.intelligence.series import analyzer_classifier
 from livelens.sources.base import SourceBatch
 
 ACCEPTING_ROLES: Final = ("manager", "admin")  # operators run the room; managers set prices
 MAX_ID: Final = 256
 MAX_DISCOUNT_HELP: Final = "Largest discount off the reference price, in percent"
+NO_SIGNALS: Final = (
+    "the store has no external signals overlapping its sales in time; import them with "
+    "`livelens signals import`"
+)
 
 
 class SessionNowcasts(TypedDict):
@@ -42,6 +49,11 @@ class SessionNowcasts(TypedDict):
     minutes: int  # session minutes so far, the last one still filling while live
     from_minute: int  # the first forecast minute: the minutes before it are the data
     nowcasts: list[Nowcast]  # per product and horizon (5, 15, 30 minutes)
+
+
+class SignalScan(TypedDict):
+    scan: LeadLagScan | None  # None: nothing to scan, ``unavailable`` says why
+    unavailable: str | None
 
 
 class Accepted(TypedDict):
@@ -237,5 +249,36 @@ def intelligence_routes(hub: LiveHub, authenticated: Authenticator) -> APIRouter
             return {"response": advice.response, "suggestion": suggestion, "accepted": accepted}
 
         return _json(await run_in_threadpool(accept))
+
+    @router.get(
+        "/signals/scan",
+        summary="Lead-lag of every external signal against the products and categories it "
+        "concerns, false discoveries controlled",
+        responses={**answers(SignalScan), **error_responses(422)},
+    )
+    async def signals_scan(
+        alpha: Annotated[
+            float, Query(gt=0, lt=1, description="False discovery rate (Benjamini-Hochberg)")
+        ] = 0.05,
+        max_lag_hours: Annotated[int, Query(ge=0, le=72, description="Longest lead tried")] = 6,
+        comments: Annotated[
+            bool, Query(description="Also test comment sentiment and concern shares")
+        ] = True,
+    ) -> Response:
+        """Every matched trend word and every competitor category against the catalog's products
+        and categories (clicks, orders, GMV, comment shares), as ``livelens signals scan --json``
+        gives it: the tests run, those skipped by reason, and the findings with q ≤ alpha. A
+        store without external signals overlapping its sales: ``scan`` null and the reason."""
+
+        def scan() -> SignalScan:
+            with hub.lock:  # only the reads: the live goes on while the scan runs
+                inputs = read_scan_inputs(hub.store, comments=comments)
+            if inputs is None:
+                return {"scan": None, "unavailable": NO_SIGNALS}
+            classify = analyzer_classifier(hub.analyzer) if comments else None
+            found = run_scan(inputs, alpha=alpha, max_lag=max_lag_hours, classify=classify)
+            return {"scan": found, "unavailable": None}
+
+        return _json(await run_in_threadpool(scan))
 
     return router

@@ -5,12 +5,17 @@ replay evaluates them, recorded in the uplift ledger under the room's autonomy.
 replay_session` keeps in its loop — the minutes evaluated, when each playbook last fired (its
 cooldown) — and a :class:`~livelens.knowledge.recommender.Context` built once per session: the
 catalog, personas and licences of the compliance gate's memory (rebuilt when the gate reloads any
-of them, so a revoked licence applies at once), the ledger's estimates read once, and prices that
-follow the ``price.change`` and ``order.paid`` events as they are folded in. So the live records
+of them, so a revoked licence applies at once), the ledger's estimates and the room's earlier
+sessions (``read_past``: price histories and price responses) read once, and prices that follow
+the ``price.change`` and ``order.paid`` events as they are folded in. So the live records
 what the replay of the same data replays (``tests/api/test_decisions.py`` checks it).
 
 A new recommendation is ``pending`` under the room's ``suggest`` autonomy and ``auto_executed``
-(by ``autonomy:auto``, audited like a person's decision) under ``auto``; a pending one whose window
+(by ``autonomy:auto``, audited like a person's decision) under ``auto``: its action's events
+(:mod:`livelens.knowledge.execution`) wait in :meth:`LiveRecommender.take_executions` for the hub
+to ingest once it has let go of its lock. An executed recommendation is measured
+(:mod:`livelens.knowledge.outcomes`) as soon as its window's minutes are complete, or at the end of
+the session, and the outcome goes into the ledger; a pending one whose window
 (``start + duration_s``, event time) has passed by the time a minute completes becomes
 ``expired`` (by ``livelens:window``; nothing was done, so nothing is audited). Only what the live
 recorded is expired and shown: recommendations recorded after the fact (the replay's ``record``)
@@ -19,7 +24,7 @@ are the reviewer's. Not thread-safe: the hub calls it under its lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
@@ -33,12 +38,15 @@ from livelens.api.decision_panels import decide_by, recommendation_row
 from livelens.dashboard.frame import LiveRecommendation
 from livelens.engine.session_state import SessionState
 from livelens.engine.windows import MICROS
-from livelens.events.reference import ReferenceData
+from livelens.events.reference import Product, ReferenceData
+from livelens.events.schema import Event
 from livelens.governance.audit import AuditLog
 from livelens.information.metrics import SessionMetrics
 from livelens.knowledge.autonomy import AUTO_ACTOR, AutonomyStore, Level, RoomAutonomy
+from livelens.knowledge.execution import execution_events
 from livelens.knowledge.facts import AlertSpan, facts_at
-from livelens.knowledge.ledger import Entry, Ledger
+from livelens.knowledge.ledger import EXECUTED, Entry, Ledger
+from livelens.knowledge.outcomes import measure_recommendation, window_complete
 from livelens.knowledge.playbooks import Playbook
 from livelens.knowledge.price_checks import by_minute
 from livelens.knowledge.recommender import (
@@ -47,6 +55,8 @@ from livelens.knowledge.recommender import (
     _ranked_personas,  # the replay's persona ranking: the live must rank the same way
     recommend_at,
 )
+from livelens.knowledge.room_past import RoomPast
+from livelens.knowledge.uplift_model import gmv_shares
 
 SHOWN_RECOMMENDATIONS: Final = 8
 EXPIRY_ACTOR: Final = "livelens:window"  # fate_by of a recommendation whose window passed
@@ -71,11 +81,16 @@ class LiveRecommender:
         autonomy: AutonomyStore,
         audit: AuditLog,
         playbooks: Sequence[Playbook],
+        read_past: Callable[[str, Sequence[Product]], RoomPast] | None = None,
     ) -> None:
+        """``read_past``: the room's earlier sessions of a session id, given the catalog
+        (:func:`livelens.knowledge.replay.read_room_past`); None: no past is read."""
         self.ledger, self.autonomy, self.audit = ledger, autonomy, audit
+        self.read_past = read_past
         self.playbooks = list(playbooks)
         self._sessions: dict[str, _Session] = {}
         self._levels: dict[str, Level] = {}  # room -> autonomy level (read once, kept current)
+        self._executions: list[Event] = []  # auto-executed actions' events, for the hub to ingest
 
     def _session(self, session_id: str, room_id: str) -> _Session:
         found = self._sessions.get(session_id)
@@ -149,7 +164,7 @@ class LiveRecommender:
                 continue
             facts = facts_at(metrics, t, reference, alerts)
             found, _withheld = recommend_at(
-                ready, facts, context, _ranked_personas(metrics, t), names
+                ready, facts, context, _ranked_personas(metrics, t), names, gmv_shares(metrics, t)
             )
             for recommendation in found:
                 fired[recommendation.playbook.split("@")[0]] = t
@@ -162,7 +177,15 @@ class LiveRecommender:
     ) -> Context:
         identity = (id(gate.products), id(gate.personas), id(gate.licences))
         if session.context is None or session.context_of != identity:
-            uplift = self.ledger.estimates() if session.context is None else session.context.uplift
+            if session.context is not None:
+                uplift, past = session.context.uplift, session.context.past
+            else:
+                uplift = self.ledger.estimates()
+                past = (
+                    self.read_past(state.session_id, list(gate.products.values()))
+                    if self.read_past is not None
+                    else RoomPast()
+                )
             session.context = Context(
                 room_id=state.room_id,
                 platform=state.platform,
@@ -173,6 +196,7 @@ class LiveRecommender:
                 licences=dict(gate.licences),
                 prices={},
                 uplift=uplift,  # read once per session
+                past=past,  # read once per session
             )
             session.context_of = identity
         prices = by_minute(session.price_changes, state.first_us)
@@ -183,9 +207,13 @@ class LiveRecommender:
 
     # -- the ledger --------------------------------------------------------------------------
 
-    def record(self, state: SessionState, made: list[Recommendation], now: datetime) -> bool:
-        """New recommendations into the ledger: pending, or executed under ``auto``. One the
-        ledger holds already (a restart re-evaluates the session) is left as it is."""
+    def record(
+        self, state: SessionState, made: list[Recommendation], now: datetime, *, live: bool = True
+    ) -> bool:
+        """New recommendations into the ledger: pending, or executed under ``auto`` (``live``:
+        their actions' events are queued for :meth:`take_executions`; after the session ended
+        there is nothing left to act on). One the ledger holds already (a restart re-evaluates
+        the session) is left as it is."""
         if not made:
             return False
         session = self._session(state.session_id, state.room_id)
@@ -202,6 +230,10 @@ class LiveRecommender:
                 self.ledger.set_fate(rec_id, "auto_executed", AUTO_ACTOR, now)
                 details = {"fate": "auto_executed", "playbook": recommendation.playbook}
                 self.audit.append(AUTO_ACTOR, "recommendation.fate", rec_id, details, at=now)
+                if live:
+                    self._executions.extend(
+                        execution_events(recommendation, state.platform, _event_time(state))
+                    )
             entries[rec_id] = self.ledger.entry(rec_id)
         return True
 
@@ -210,7 +242,7 @@ class LiveRecommender:
         session ended, every pending one) become ``expired``. Those recorded after the fact (the
         replay's ``record``) are the reviewer's, and are left alone."""
         entries = self._session(state.session_id, state.room_id).entries
-        at = datetime.fromtimestamp(state.last_us / MICROS, UTC)
+        at = _event_time(state)
         changed = False
         for rec_id, entry in list(entries.items()):
             if entry.fate != "pending" or (not final and at < decide_by(entry.recommendation)):
@@ -219,6 +251,33 @@ class LiveRecommender:
             if current.fate == "pending":
                 current = self.ledger.set_fate(rec_id, "expired", EXPIRY_ACTOR, now)
             entries[rec_id] = current
+            changed = True
+        return changed
+
+    def take_executions(self) -> list[Event]:
+        """The events of actions executed under ``auto`` since the last call (then forgotten)."""
+        taken, self._executions = self._executions, []
+        return taken
+
+    def measure(
+        self, state: SessionState, metrics: SessionMetrics, complete: int, *, final: bool = False
+    ) -> bool:
+        """Measure each executed recommendation of the session whose window's minutes are all
+        complete (``final``: the session ended, every one left) and store the outcome in the
+        ledger; returns whether any was stored."""
+        entries = self._session(state.session_id, state.room_id).entries
+        changed = False
+        for rec_id, entry in list(entries.items()):
+            recommendation = entry.recommendation
+            if entry.fate not in EXECUTED or entry.outcome is not None:
+                continue
+            if not final and not window_complete(recommendation, complete):
+                continue
+            outcome = measure_recommendation(recommendation, metrics.series.gmv_minor[:complete])
+            if outcome is None:
+                continue  # no activity before it: nothing to compare with
+            self.ledger.set_outcome(rec_id, outcome)
+            entries[rec_id] = self.ledger.entry(rec_id)
             changed = True
         return changed
 
@@ -256,3 +315,8 @@ class LiveRecommender:
 
     def rooms_sessions(self, room_id: str) -> set[str]:
         return {s for s, session in self._sessions.items() if session.room_id == room_id}
+
+
+def _event_time(state: SessionState) -> datetime:
+    """The session's latest event time: when the live is now, in its own clock."""
+    return datetime.fromtimestamp(state.last_us / MICROS, UTC)

@@ -1,7 +1,9 @@
 """The knowledge layer over the API: a session's recommendations (the hub's playbooks — the ones
 ``livelens serve --playbooks`` loaded, else the starter library — replayed, or the live so far),
 recording them in the uplift ledger, setting their fate, and per playbook the running uplift
-estimate with its retirement flag."""
+estimate with its retirement flag. Accepting (or marking executed) a recommendation of a live
+session puts its action into the live (``LiveHub.execute``: a flash discount's ``promo.start``, a
+pin, a persona switch)."""
 
 from typing import Annotated, Literal, TypedDict
 
@@ -16,7 +18,7 @@ from livelens.api.errors import error_responses
 from livelens.api.hub import LiveHub
 from livelens.api.routes import answers
 from livelens.api.tokens import TokenInfo, require
-from livelens.knowledge.ledger import Entry, Ledger
+from livelens.knowledge.ledger import EXECUTED, Entry, Ledger
 from livelens.knowledge.recommender import Replay
 from livelens.knowledge.replay import recommend_session
 from livelens.knowledge.uplift import UpliftEstimate
@@ -103,6 +105,8 @@ def recommendation_routes(hub: LiveHub, authenticated: Authenticator) -> APIRout
             )
         details = {"fate": payload.fate, "playbook": entry.recommendation.playbook}
         hub.record(who.token_id, "recommendation.fate", recommendation_id, details)
+        if payload.fate in EXECUTED:
+            hub.execute(recommendation_id)  # its action into the live, while it is live
         return _json(entry)
 
     return router

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Final
 
 import click
 import msgspec
 
 from livelens.cli.app import cli
 from livelens.errors import InvalidInput
+from livelens.governance.audit import AuditLog
 from livelens.knowledge.experiments.analysis import Metric
-from livelens.knowledge.experiments.report import report_switchback
+from livelens.knowledge.experiments.report import report_switchback, switchback_outcome
 from livelens.knowledge.experiments.store_metrics import read_minute_metric
 from livelens.knowledge.experiments.switchback import (
     design_switchback,
     dump_schedule,
     load_schedule,
 )
+from livelens.knowledge.ledger import Ledger
+from livelens.knowledge.uplift import Outcome
 from livelens.store.duckdb import DuckDBStore
+
+AUDIT_ACTION: Final = "experiment.outcome"
 
 
 @cli.group("experiment", short_help="Switchback experiments: design a schedule, analyse it.")
@@ -27,7 +33,8 @@ def experiment_group() -> None:
 
     `design` writes the schedule (JSON) the room runs; `analyze` reads the session's events from
     a store and reports the effect with slice-level errors, a sample-ratio check and the
-    always-valid sequential p-value. See docs/experiments.md.
+    always-valid sequential p-value; with `--playbook` it records the effect in the uplift
+    ledger. See docs/experiments.md.
     """
 
 
@@ -103,6 +110,13 @@ def design_command(
     show_default=True,
     help="Block-bootstrap resamples for the intervals (0: Welch's t).",
 )
+@click.option(
+    "--playbook",
+    "playbook_id",
+    help="Record the effect in the uplift ledger for this playbook id (needs --metric gmv);"
+    " recording it again for the session replaces it.",
+)
+@click.option("--by", "by", default="cli", show_default=True, help="Who records it (audit log).")
 def analyze_command(
     db: Path,
     session_id: str,
@@ -111,8 +125,16 @@ def analyze_command(
     pre_session: str | None,
     start: datetime | None,
     bootstrap: int,
+    playbook_id: str | None,
+    by: str,
 ) -> None:
-    """The effect of the treatment with its 95 % interval, p-value, SRM and sequential status."""
+    """The effect of the treatment with its 95 % interval, p-value, SRM and sequential status.
+
+    With --playbook, the relative effect on GMV per minute and its standard error go into the
+    uplift ledger as a "switchback experiment" outcome of that playbook, audited
+    (experiment.outcome); `livelens ledger estimates` then pools it with the playbook's
+    before/after outcomes.
+    """
     if not db.exists():
         msg = f"store {db} does not exist; ingest a session first (`livelens ingest --db {db}`)"
         raise InvalidInput(msg)
@@ -125,8 +147,38 @@ def analyze_command(
         pre = None
         if pre_session is not None:
             pre, _ = read_minute_metric(store, pre_session, schedule.minutes, chosen)
-    report = report_switchback(
-        schedule, per_minute, has_data, metric=chosen, pre_period=pre, bootstrap=bootstrap
-    )
-    out = {"session_id": session_id, **msgspec.to_builtins(report)}
+        report = report_switchback(
+            schedule, per_minute, has_data, metric=chosen, pre_period=pre, bootstrap=bootstrap
+        )
+        out = {"session_id": session_id, **msgspec.to_builtins(report)}
+        if playbook_id is not None:
+            outcome = switchback_outcome(schedule, report.effect)
+            out["ledger"] = _record(store, session_id, playbook_id, outcome, by)
     click.echo(msgspec.json.format(msgspec.json.encode(out), indent=2).decode())
+
+
+def _record(
+    store: DuckDBStore, session_id: str, playbook_id: str, outcome: Outcome, by: str
+) -> dict[str, Any]:
+    """Record the outcome in the ledger and audit it, in one transaction."""
+    at = datetime.now(UTC)
+    store.begin()
+    try:
+        replaced = Ledger(store.con).record_experiment(session_id, playbook_id, outcome, by, at)
+        details = {
+            "playbook_id": playbook_id,
+            "effect": outcome.effect,
+            "se": outcome.se,
+            "replaced": replaced,
+        }
+        entry = AuditLog(store).append(by, AUDIT_ACTION, session_id, details, at=at)
+    except Exception:
+        store.rollback()
+        raise
+    store.commit()
+    return {
+        "playbook_id": playbook_id,
+        "outcome": msgspec.to_builtins(outcome),
+        "replaced": replaced,
+        "audit_seq": entry.seq,
+    }

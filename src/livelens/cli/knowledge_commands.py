@@ -15,9 +15,10 @@ from livelens.governance.audit import AuditLog
 from livelens.information.compute import compute_session_metrics
 from livelens.knowledge.evidence_text import sentences
 from livelens.knowledge.ledger import EXECUTED, FATES, Ledger
+from livelens.knowledge.outcomes import measure_recommendation
 from livelens.knowledge.playbooks import Playbook, load_playbooks, starter_playbooks
 from livelens.knowledge.replay import recommend_session
-from livelens.knowledge.uplift import MIN_WORTHWHILE, measure_outcome
+from livelens.knowledge.uplift import MIN_WORTHWHILE
 from livelens.store.duckdb import DuckDBStore
 
 PLAYBOOKS = click.option(
@@ -161,7 +162,7 @@ def ledger_measure(db: Path, session_id: str) -> None:
         gmv = compute_session_metrics(store.events(session_id)).series.gmv_minor
         for e in entries:
             r = e.recommendation
-            outcome = measure_outcome(gmv, r.minute + 1, max(1, r.duration_s // 60))
+            outcome = measure_recommendation(r, gmv)
             if outcome is None:
                 click.echo(
                     f"{r.recommendation_id}: not measurable (no activity before it, or no window)"
@@ -185,7 +186,11 @@ def ledger_measure(db: Path, session_id: str) -> None:
     "--format", "output", type=click.Choice(["json", "text"]), default="text", show_default=True
 )
 def ledger_estimates(db: Path, min_worthwhile: float, output: str) -> None:
-    """Per playbook: the running uplift estimate, and whether it should be retired."""
+    """Per playbook: the running uplift estimate, and whether it should be retired.
+
+    It pools the before/after outcomes of executed recommendations (`ledger measure`) with
+    switchback experiments' (`experiment analyze --playbook`); each line counts the playbook's
+    outcomes per design."""
     with DuckDBStore(_existing(db)) as store:
         estimates = Ledger(store.con).estimates(min_worthwhile)
     if output == "json":
@@ -199,4 +204,8 @@ def ledger_estimates(db: Path, min_worthwhile: float, output: str) -> None:
             "no worthwhile effect": f"  RETIRE: no worthwhile effect (below {min_worthwhile:+.1%})",
             None: "",
         }[e.retire_reason]
-        click.echo(f"{pid:<28} n={e.outcomes}  {e.mean:+.1%} [{e.low:+.1%}, {e.high:+.1%}]{flag}")
+        designs = ", ".join(f"{n} {design}" for design, n in e.designs.items())
+        click.echo(
+            f"{pid:<28} n={e.outcomes}  {e.mean:+.1%} [{e.low:+.1%}, {e.high:+.1%}]"
+            f"  ({designs}){flag}"
+        )

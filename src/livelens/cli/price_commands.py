@@ -68,6 +68,15 @@ def _render(response: PriceResponse, suggestion: PriceSuggestion) -> list[str]:
                 f"{label:<16} {est.value / scale:,.1f}  (95% {est.low / scale:,.1f} … "
                 f"{est.high / scale:,.1f}) over {suggestion.horizon_minutes} min"
             )
+    base = suggestion.baseline_units
+    if base is not None:
+        lines.append(
+            f"baseline         {base.value:,.1f} units (95% {base.low:,.1f} … {base.high:,.1f}) "
+            f"over {suggestion.horizon_minutes} min at the current price, "
+            f"from the {suggestion.baseline}"
+        )
+    if suggestion.stock_left is not None:
+        lines.append(f"stock left       {suggestion.stock_left:,} units")
     lines.append(f"cost basis       {_money(suggestion.cost_minor)} — {suggestion.cost_basis}")
     if suggestion.history_sessions:
         lines.append(f"price history    sessions {', '.join(suggestion.history_sessions)}")

@@ -27,6 +27,7 @@ from livelens.settings import data_dir, load_settings
 from livelens.sources.base import SourceBatch
 from livelens.sources.bilibili_tidy import read_bilibili_tidy
 from livelens.sources.paced import Pacer, paced_recording
+from livelens.sources.simulation.config import DEFAULT_START
 from livelens.sources.simulation.licences import simulated_licences
 from livelens.sources.simulator import GroundTruth, SimulationConfig, build_session, write_session
 from livelens.store.duckdb import DuckDBStore
@@ -47,6 +48,12 @@ def default_reviews() -> Path | None:
 @click.option("--room", "room_id", default="sim-room-1", show_default=True)
 @click.option("--session", "session_id", help="Session id (default: sim-<seed>).")
 @click.option(
+    "--start",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]),
+    help="When the session starts, with its UTC offset (default: 2026-11-11T20:00:00+08:00); "
+    "give each session of a room its own day to build a room's history.",
+)
+@click.option(
     "--reviews",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Review CSV to draw viewer opinions from (default: the shared review corpus).",
@@ -58,6 +65,7 @@ def simulate_command(
     out: Path,
     room_id: str,
     session_id: str | None,
+    start: datetime | None,
     reviews: Path | None,
 ) -> None:
     """Write a simulated AI-host live session as JSON Lines, with its ground truth."""
@@ -68,6 +76,7 @@ def simulate_command(
         room_id=room_id,
         session_id=session_id,
         reviews_path=reviews or default_reviews(),
+        start=DEFAULT_START if start is None else start,
     )
     truth = write_session(config, out)
     click.echo(f"wrote session {truth.session_id} to {out}")
@@ -211,8 +220,11 @@ def recommendation_lines(replay: Replay, limit: int = 5) -> str:
     lines = [f"    playbooks: {len(made)} recommendation(s) over the session"]
     for r in made[:limit]:
         uplift = r.expected_uplift
+        source = {"ledger": "提升台账实测", "model": "模型估计"}.get(uplift.source, uplift.source)
         expected = (
-            "预计提升未知（尚无实测）" if uplift.value is None else f"预计 {uplift.value:+.0%}"
+            "预计提升未知（尚无实测，也无模型）"
+            if uplift.value is None
+            else f"预计 {uplift.value:+.0%}，{source}"
         )
         lines.append(f"      第{r.minute + 1}分钟 {r.text_zh}（{expected}）")
     lines.extend(f"      withheld {w.playbook}: {w.reason}" for w in replay.withheld[:limit])

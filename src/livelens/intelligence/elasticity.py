@@ -41,6 +41,17 @@ _LAG_SPAN_S: Final = 80  # longest click → order delay: a window touching a bo
 MIN_ORDERS: Final = 20
 MIN_PROMO_MINUTES: Final = 3
 _KNOTS: Final = 3
+# The event types the estimate reads; the rest of a session (comments, likes, viewers) is ignored,
+# so a store read of only these types gives the same estimate as the whole session.
+PRICE_RESPONSE_TYPES: Final = (
+    "product.click",
+    "order.paid",
+    "price.change",
+    "promo.start",
+    "promo.end",
+    "host.product_pin",
+    "host.persona_switch",
+)
 
 
 class Estimate(msgspec.Struct, frozen=True, kw_only=True):
@@ -118,7 +129,11 @@ def _step(length: int, at: Sequence[int], values: Sequence[float], first: float)
 def _session_panel(
     events: pa.Table, products: Sequence[Product], targets: set[str], panel: _Panel
 ) -> tuple[int, int]:
-    """Append the session's product-minutes to ``panel``; return (price changes, promos)."""
+    """Append the session's product-minutes to ``panel``; return (price changes, promos). The
+    minute grid starts at the session's first event of :data:`PRICE_RESPONSE_TYPES`."""
+    events = events.filter(pc.is_in(events["type"], pa.array(PRICE_RESPONSE_TYPES)))
+    if events.num_rows == 0:
+        return 0, 0
     start_us = int(pc.min(events["ts"].cast(pa.int64())).as_py())
     activity = events.filter(pc.is_in(events["type"], pa.array(["product.click", "order.paid"])))
     if activity.num_rows == 0:
@@ -377,3 +392,32 @@ def estimate_price_response(
             "price elasticity: one live price outside promos (no price.change to learn from)"
         )
     return PriceResponse(status="ok", reason=None, notes=tuple(notes), **base, **fields)  # type: ignore[arg-type]
+
+
+def interval_width(response: PriceResponse) -> float:
+    """The width of the discount elasticity's 95% interval; infinite without an estimate."""
+    found = response.discount_elasticity
+    return float("inf") if found is None else found.high - found.low
+
+
+def best_price_response(
+    sessions: Sequence[pa.Table],
+    products: Sequence[Product],
+    product_id: str,
+    *,
+    pooled: dict[str, PriceResponse] | None = None,
+) -> PriceResponse:
+    """The product's own price response, or its category's pooled one where that is tighter
+    (narrower discount-elasticity interval). ``pooled``: category estimates already made, by
+    category, reused and filled in (one estimate per category when asked for many products)."""
+    product = next((p for p in products if p.product_id == product_id), None)
+    own = estimate_price_response(sessions, products, product_id=product_id)
+    if product is None:
+        return own
+    cache = {} if pooled is None else pooled
+    if product.category not in cache:
+        cache[product.category] = estimate_price_response(
+            sessions, products, category=product.category
+        )
+    category = cache[product.category]
+    return category if interval_width(category) < interval_width(own) else own

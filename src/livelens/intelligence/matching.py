@@ -70,6 +70,7 @@ class TrendMatch(msgspec.Struct, kw_only=True, frozen=True):
     brand: str | None = None
     reason: str
     score: float
+    token: str = ""  # the keyword's word that matched (what a lead-lag scan follows on the board)
 
     @property
     def target(self) -> str:
@@ -135,6 +136,7 @@ class TrendMatcher:
                 keep(
                     TrendMatch(
                         keyword=keyword,
+                        token=token,
                         brand=brand,
                         reason=f"token {token} = brand",
                         score=SCORE_BRAND,
@@ -151,7 +153,11 @@ class TrendMatcher:
                     score = SCORE_CATEGORY_HINT
                 else:
                     continue
-                keep(TrendMatch(keyword=keyword, category=category, reason=reason, score=score))
+                keep(
+                    TrendMatch(
+                        keyword=keyword, token=token, category=category, reason=reason, score=score
+                    )
+                )
             for product_id, title in self._titles.items():
                 if token in title and group:
                     reason, score = f"token {token} in product title", SCORE_TITLE_WORD
@@ -166,7 +172,15 @@ class TrendMatcher:
                         continue
                     reason = f"token {token} = title synonym ({synonym})"
                     score = SCORE_TITLE_SYNONYM
-                keep(TrendMatch(keyword=keyword, product_id=product_id, reason=reason, score=score))
+                keep(
+                    TrendMatch(
+                        keyword=keyword,
+                        token=token,
+                        product_id=product_id,
+                        reason=reason,
+                        score=score,
+                    )
+                )
         return sorted(best.values(), key=lambda m: (-m.score, m.target))
 
 

@@ -2,8 +2,10 @@
 
 For each candidate discount off the current live price (0, 5, 10 … up to the maximum discount)
 the expected units are the baseline (the demand expected at the current price over the horizon,
-e.g. from the nowcast or the recent rate) times the demand ratio of that discount from the
-price-response estimate (:mod:`livelens.intelligence.elasticity`), capped by stock. The candidate
+the live nowcast, else the recent rate: :mod:`livelens.intelligence.price_baseline`) times the
+demand ratio of that discount from the price-response estimate
+(:mod:`livelens.intelligence.elasticity`), capped by the stock left
+(:mod:`livelens.intelligence.stock`). The candidate
 with the highest expected margin change is suggested; intervals take the corners of the baseline's
 and the demand ratio's 95% intervals. A cut is only considered where the data show, at 95%, that
 discounts lift demand (the discount effect's interval lies above ×1).
@@ -24,12 +26,12 @@ from typing import Final, Literal, NamedTuple
 import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import stats
 
 from livelens.errors import InvalidInput
 from livelens.events.reference import Product
 from livelens.events.schema import Platform, PriceChange
-from livelens.intelligence.elasticity import Estimate, PriceResponse, estimate_price_response
+from livelens.intelligence.elasticity import Estimate, PriceResponse, best_price_response
+from livelens.intelligence.price_baseline import BaselineSource, demand_baseline
 from livelens.intelligence.price_guardrails import (
     GuardrailCheck,
     Guardrails,
@@ -38,10 +40,10 @@ from livelens.intelligence.price_guardrails import (
     price_history,
     reference_price,
 )
+from livelens.intelligence.stock import stock_level
 
 DISCOUNT_STEP_PCT: Final = 5
 DEFAULT_HORIZON: Final = timedelta(minutes=15)
-RECENT_WINDOW: Final = timedelta(minutes=15)
 
 
 class PriceSuggestion(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,6 +69,12 @@ class PriceSuggestion(msgspec.Struct, frozen=True, kw_only=True):
     blocked_by: tuple[str, ...] = ()  # for ``hold``: the guardrails every worthwhile cut fails
     history_sessions: tuple[str, ...] = ()  # whose prices the guardrails read, this one last
     notes: tuple[str, ...] = ()
+    # The units expected over the horizon at the current price, and where they come from: the
+    # live nowcast, or the recent order rate where the nowcast cannot be made. Suggestions stored
+    # before these fields existed were all made from the recent rate.
+    baseline: BaselineSource = "recent rate"
+    baseline_units: Estimate | None = None
+    stock_left: int | None = None  # the units on hand that cap the expected units
 
 
 def unit_cost(product: Product) -> tuple[int, str]:
@@ -114,11 +122,14 @@ def suggest_price(
     horizon_minutes: int,
     as_of: datetime,
     rails: Guardrails | None = None,
+    stock: int | None = None,
 ) -> PriceSuggestion:
     """The best guarded price for the next ``horizon_minutes``: a cut (``suggested``), the
     current price (``hold``, naming the guardrails that block a cut worth making), or nothing
-    (``withheld``)."""
+    (``withheld``). ``stock``: the units left to sell (:func:`livelens.intelligence.stock.
+    stock_left`), the catalog's stock when not given."""
     rails = rails or Guardrails(floor_price_minor=product.floor_price_minor)
+    on_hand = product.stock if stock is None else stock
     cost, basis = unit_cost(product)
     current = current_price_minor
     common = {
@@ -128,6 +139,8 @@ def suggest_price(
         "current_price_minor": current,
         "cost_minor": cost,
         "cost_basis": basis,
+        "baseline_units": baseline_units,
+        "stock_left": on_hand,
     }
     reference = reference_price(history, rails, as_of, current)
     best: PriceSuggestion | None = None
@@ -165,7 +178,7 @@ def suggest_price(
         )
         if ratio is None or (price < current and not evident):
             continue
-        units, gmv, margin = _outcome(price, current, cost, ratio, baseline_units, product.stock)
+        units, gmv, margin = _outcome(price, current, cost, ratio, baseline_units, on_hand)
         if not passed:
             blocked.append((margin.value, price, checks))
             continue
@@ -219,11 +232,6 @@ def suggest_price(
     return msgspec.structs.replace(best, status="hold", reason=reason, blocked_by=names)
 
 
-def _width(response: PriceResponse) -> float:
-    found = response.discount_elasticity
-    return float("inf") if found is None else found.high - found.low
-
-
 def price_change_event(
     suggestion: PriceSuggestion,
     *,
@@ -261,27 +269,6 @@ def price_change_event(
         price_minor=suggestion.price_minor,
         currency=currency,
     )
-
-
-def recent_demand(
-    events: pa.Table, product_id: str, *, as_of: datetime, window: timedelta, horizon: timedelta
-) -> Estimate:
-    """Units expected over ``horizon`` at the recent rate (the ``window`` before ``as_of``), with
-    the exact Poisson 95% interval of the order count scaled by the mean units per order."""
-    paid = events.filter(
-        pc.and_(pc.equal(events["type"], "order.paid"), pc.equal(events["product_id"], product_id))
-    )
-    recent = [
-        int(q)
-        for ts, q in zip(paid["ts"].to_pylist(), paid["quantity"].to_pylist(), strict=True)
-        if as_of - window < ts <= as_of
-    ]
-    orders = len(recent)
-    per_order = sum(recent) / orders if orders else 1.0
-    scale = horizon / window * per_order
-    low = float(stats.chi2.ppf(0.025, 2 * orders) / 2) if orders else 0.0
-    high = float(stats.chi2.ppf(0.975, 2 * orders + 2) / 2)
-    return Estimate(value=orders * scale, low=low * scale, high=high * scale)
 
 
 def current_price(events: pa.Table, product: Product, as_of: datetime) -> int:
@@ -391,29 +378,33 @@ def suggest_for_product(
 ) -> tuple[PriceResponse, PriceSuggestion]:
     """Estimate the product's price response over ``sessions`` and suggest a guarded price for
     the next ``horizon`` of the session ``session_events``, guarded against the price history of
-    that session's room (:func:`room_history`)."""
+    that session's room (:func:`room_history`). The baseline demand is the session's live nowcast
+    for ``horizon`` (the recent rate where it cannot be made); units are capped by the stock left
+    at ``as_of`` (the last ``stock.set``, else the catalog's, less the units paid since)."""
     product = next((p for p in products if p.product_id == product_id), None)
     if product is None:
         known = ", ".join(p.product_id for p in products[:10]) or "none"
         msg = f"product {product_id!r} is not in the catalog; known: {known}"
         raise InvalidInput(msg)
-    response = estimate_price_response(sessions, products, product_id=product_id)
-    pooled = estimate_price_response(sessions, products, category=product.category)
-    if _width(pooled) < _width(response):  # the category's estimate, where it is tighter
-        response = pooled
+    response = best_price_response(sessions, products, product_id)  # or its category's
     room = room_history(sessions, session_events)
+    baseline = demand_baseline(session_events, product_id, as_of=as_of, horizon=horizon)
+    stock = stock_level(session_events, product, as_of)
     suggestion = suggest_price(
         product,
         response,
         price_history(room.events, product_id),
         current_price_minor=current_price(session_events, product, as_of),
-        baseline_units=recent_demand(
-            session_events, product_id, as_of=as_of, window=RECENT_WINDOW, horizon=horizon
-        ),
+        baseline_units=baseline.units,
         horizon_minutes=int(horizon / timedelta(minutes=1)),
         as_of=as_of,
         rails=rails,
+        stock=stock.units,
     )
+    notes = (baseline.note, f"stock left {stock.units}: {stock.basis}", *room.notes)
     return response, msgspec.structs.replace(
-        suggestion, history_sessions=room.session_ids, notes=room.notes
+        suggestion,
+        baseline=baseline.source,
+        history_sessions=room.session_ids,
+        notes=notes,
     )

@@ -5,6 +5,9 @@ per minute where live sessions exist), so that lead-lag analysis compares like w
 with no event hold 0 (counts, GMV, heat) or NaN (shares of no comments). Pure: tables in,
 arrays out.
 
+Competitor promotions (``competitor.promo``, a point in time each) give per bucket the strongest
+discount announced in a category and the number of promotions.
+
 Comment shares: a comment is attributed to the product the host had pinned (``host.product_pin``)
 in that session at that moment; ``classify`` (e.g. the comment layer's analyzer) gives each text a
 sentiment label and its concerns, and the share is over the attributed comments of the bucket.
@@ -22,6 +25,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from livelens.comments.analyze import CommentAnalyzer
+from livelens.comments.lexicon import INTENT_LABELS
 from livelens.events.reference import Product
 
 HOUR: Final = timedelta(hours=1)
@@ -31,6 +36,8 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 FloatArray = npt.NDArray[np.float64]
 # text → (sentiment label "positive"/"negative"/…, concern labels)
 CommentClassifier = Callable[[Sequence[str]], list[tuple[str, Sequence[str]]]]
+# The comment layer's labels that a share series can follow ("other" is no concern).
+CONCERN_LABELS: Final = tuple(label for label in INTENT_LABELS if label != "other")
 
 
 class AlignedSeries(msgspec.Struct, kw_only=True):
@@ -129,6 +136,41 @@ def sales_series(
         "clicks": _accumulate(click_index, np.ones(len(click_index)), n).tolist(),
     }
     return AlignedSeries(start=start, bucket=bucket, values=values)
+
+
+def competitor_series(
+    events: pa.Table,
+    category: str,
+    *,
+    start: datetime,
+    end: datetime,
+    bucket: timedelta = HOUR,
+) -> AlignedSeries:
+    """Per bucket, the strongest competitor discount (``discount_pct``, 0 without a promotion)
+    and the number of promotions (``promos``) announced in ``category``."""
+    n = _bucket_count(start, end, bucket)
+    rows = events.filter(pc.equal(events["type"], "competitor.promo"))
+    rows = rows.filter(pc.equal(rows["category"], category))
+    index = _bucket_index(rows, start, bucket, n)
+    discounts = pc.fill_null(rows["discount_pct"], 0.0).to_numpy(zero_copy_only=False)
+    strongest = np.zeros(n)
+    keep = index >= 0
+    np.maximum.at(strongest, index[keep], discounts.astype(np.float64)[keep])
+    values = {
+        "discount_pct": strongest.tolist(),
+        "promos": _accumulate(index, np.ones(len(index)), n).tolist(),
+    }
+    return AlignedSeries(start=start, bucket=bucket, values=values)
+
+
+def analyzer_classifier(analyzer: CommentAnalyzer) -> CommentClassifier:
+    """The comment layer's analyzer as a :data:`CommentClassifier`: each text's sentiment label
+    and the labels of its intents (its concerns)."""
+
+    def classify(texts: Sequence[str]) -> list[tuple[str, Sequence[str]]]:
+        return [(a.sentiment.label, list(a.intents)) for a in analyzer.analyze(texts)]
+
+    return classify
 
 
 def _pinned_product(events: pa.Table) -> list[str | None]:

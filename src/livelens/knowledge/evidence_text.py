@@ -12,8 +12,8 @@ it is. By kind:
 * ``licence`` — whose likeness licence is valid, and who was passed over and why;
 * ``price`` — that every price guardrail passed, with the floor, the new price and the reference
   price, or which guardrail failed;
-* ``uplift`` — the ledger's figure with its interval and the number of outcomes, or that there is
-  none yet.
+* ``uplift`` — the ledger's figure with its interval and the number of outcomes, the model's
+  figure with the discount, demand ratio and GMV share it rests on, or that there is none yet.
 
 Money is shown in major units from the minor units of the item (``4990`` → ``49.90 元`` /
 ``¥49.90``), shares as percents, products and personas by their display names. Pure: the item and
@@ -77,12 +77,18 @@ NO_RAISE: Final = (  # the no-raise-then-discount guardrail passed, in words
 
 
 class UpliftFigure(NamedTuple):
-    """The ledger's estimate a recommendation quotes (relative changes; 95% interval)."""
+    """The estimate a recommendation quotes (relative changes; 95% interval): the ledger's over
+    ``outcomes`` measured outcomes, or the model's (:mod:`livelens.knowledge.uplift_model`) with
+    the discount, the product's demand ratio and GMV share, and the earlier sessions behind it."""
 
     value: float
     low: float
     high: float
     outcomes: int
+    percent: float | None = None
+    demand_ratio: float | None = None
+    share: float | None = None
+    sessions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +351,8 @@ def _signed(value: float) -> str:
 
 
 def uplift_text(source: str, basis: str, figure: UpliftFigure | None = None) -> tuple[str, str]:
-    """``预期提升：暂无测量（接受后可测量）``, or the ledger's figure with its interval."""
+    """``预期提升：暂无测量（接受后可测量）``, or the ledger's or the model's figure with its
+    interval."""
     if source == "unknown":
         return (
             "预期提升：暂无测量（接受后可测量）",
@@ -359,6 +366,19 @@ def uplift_text(source: str, basis: str, figure: UpliftFigure | None = None) -> 
             f"来自提升台账 {n} 次实测，向零收缩）",
             f"Expected uplift: {value} GMV per minute (95% interval {low} to {high}; "
             f"{n} measured outcome{'s' if n != 1 else ''} in the ledger, shrunk toward no effect)",
+        )
+    if source == "model" and figure is not None and figure.percent is not None:
+        value, low, high = _signed(figure.value), _signed(figure.low), _signed(figure.high)
+        ratio, share = figure.demand_ratio or 0.0, figure.share or 0.0
+        return (
+            f"预期提升：每分钟 GMV {value}（95% 区间 {low} ~ {high}，模型估计："
+            f"按本直播间往场 {figure.sessions} 场的价格反应，降价 {figure.percent:.0f}% 时"
+            f"该商品订单 ×{ratio:.2f}，其近 10 分钟 GMV 占比 {share:.0%}，其余商品视为不变）",
+            f"Expected uplift: {value} GMV per minute (95% interval {low} to {high}; modelled "
+            f"from the price response of the room's {figure.sessions} earlier "
+            f"session{'s' if figure.sessions != 1 else ''}: {figure.percent:.0f}% off multiplies "
+            f"the product's orders by {ratio:.2f}, and it sold {share:.0%} of the GMV of the "
+            "last 10 minutes; other products taken as unchanged)",
         )
     if source == "ledger":
         return f"预期提升：来自提升台账（{basis}）", f"Expected uplift: from the ledger ({basis})"

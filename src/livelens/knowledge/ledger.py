@@ -2,6 +2,12 @@
 once executed and measured, its outcome; per playbook, the running estimate from
 :mod:`livelens.knowledge.uplift`.
 
+Switchback experiments that tested a playbook's action add their causal outcome (table
+``experiment_outcomes``, one per session and playbook: recording it again replaces it, so a
+re-analysis, say with CUPED, supersedes the first; the audit log keeps both). The estimate pools
+the before/after outcomes of the playbook's executed recommendations with its experiments'
+outcomes, each weighted by its precision.
+
 Fates: ``pending`` (just made), ``accepted`` or ``rejected`` (by a manager), ``auto_executed``
 (under an autonomy level the manager set), ``expired`` (its window passed untouched). Only
 executed recommendations (accepted, auto_executed) are measured.
@@ -9,6 +15,7 @@ executed recommendations (accepted, auto_executed) are measured.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Final, Literal
 
@@ -16,7 +23,13 @@ import msgspec
 
 from livelens.errors import InvalidInput, NotFound
 from livelens.knowledge.recommender import Recommendation
-from livelens.knowledge.uplift import MIN_WORTHWHILE, Outcome, UpliftEstimate, estimate_uplift
+from livelens.knowledge.uplift import (
+    MIN_WORTHWHILE,
+    SWITCHBACK,
+    Outcome,
+    UpliftEstimate,
+    estimate_uplift,
+)
 
 Fate = Literal["pending", "accepted", "rejected", "auto_executed", "expired"]
 FATES: Final = ("pending", "accepted", "rejected", "auto_executed", "expired")
@@ -28,6 +41,11 @@ CREATE TABLE IF NOT EXISTS recommendation_ledger (
     playbook_id VARCHAR NOT NULL, playbook VARCHAR NOT NULL, minute INTEGER NOT NULL,
     doc JSON NOT NULL, fate VARCHAR NOT NULL, fate_by VARCHAR, fate_at TIMESTAMPTZ,
     outcome JSON
+);
+CREATE TABLE IF NOT EXISTS experiment_outcomes (
+    session_id VARCHAR NOT NULL, playbook_id VARCHAR NOT NULL, outcome JSON NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL, recorded_by VARCHAR NOT NULL,
+    PRIMARY KEY (session_id, playbook_id)
 )
 """
 
@@ -38,6 +56,16 @@ class Entry(msgspec.Struct, kw_only=True, frozen=True):
     fate_by: str | None
     fate_at: datetime | None
     outcome: Outcome | None
+
+
+class ExperimentOutcome(msgspec.Struct, kw_only=True, frozen=True):
+    """A switchback experiment's outcome, recorded for the playbook whose action it tested."""
+
+    session_id: str
+    playbook_id: str
+    outcome: Outcome
+    recorded_at: datetime
+    recorded_by: str
 
 
 class Ledger:
@@ -126,14 +154,66 @@ class Ledger:
             for doc, fate, by, at, outcome in rows
         ]
 
-    def estimates(self, min_worthwhile: float = MIN_WORTHWHILE) -> dict[str, UpliftEstimate]:
-        """Per playbook id: the running uplift estimate over its measured outcomes, flagged for
-        retirement when it hurts or rules out a gain of ``min_worthwhile``."""
+    def record_experiment(
+        self, session_id: str, playbook_id: str, outcome: Outcome, by: str, at: datetime
+    ) -> bool:
+        """Record a switchback's ``outcome`` for ``playbook_id`` (an id, without ``@version``);
+        returns whether it replaced an earlier outcome of the same session and playbook."""
+        if not playbook_id or "@" in playbook_id:
+            msg = f"playbook {playbook_id!r}: expected a playbook id without @version"
+            raise InvalidInput(msg)
+        if outcome.design != SWITCHBACK:
+            msg = f"an experiment outcome must have design {SWITCHBACK!r}, got {outcome.design!r}"
+            raise InvalidInput(msg)
+        replaced = bool(
+            self.con.execute(
+                "DELETE FROM experiment_outcomes WHERE session_id = ? AND playbook_id = ? "
+                "RETURNING session_id",
+                [session_id, playbook_id],
+            ).fetchall()
+        )
+        self.con.execute(
+            "INSERT INTO experiment_outcomes (session_id, playbook_id, outcome, recorded_at, "
+            "recorded_by) VALUES (?, ?, ?, ?, ?)",
+            [session_id, playbook_id, msgspec.json.encode(outcome).decode(), at, by],
+        )
+        return replaced
+
+    def experiments(self, playbook_id: str | None = None) -> list[ExperimentOutcome]:
+        rows = self.con.execute(
+            "SELECT session_id, playbook_id, outcome, recorded_at, recorded_by "
+            "FROM experiment_outcomes WHERE (? IS NULL OR playbook_id = ?) "
+            "ORDER BY playbook_id, session_id",
+            [playbook_id, playbook_id],
+        ).fetchall()
+        return [
+            ExperimentOutcome(
+                session_id=session_id,
+                playbook_id=pid,
+                outcome=msgspec.json.decode(outcome, type=Outcome),
+                recorded_at=at,
+                recorded_by=by,
+            )
+            for session_id, pid, outcome, at, by in rows
+        ]
+
+    def estimates(
+        self, min_worthwhile: float = MIN_WORTHWHILE, *, sessions: Collection[str] | None = None
+    ) -> dict[str, UpliftEstimate]:
+        """Per playbook id: the running uplift estimate over its measured outcomes (executed
+        recommendations' and switchback experiments'), flagged for retirement when it hurts or
+        rules out a gain of ``min_worthwhile``. ``sessions``: only the outcomes measured in
+        these sessions (a replay reads those before the session it replays, as its live did)."""
         outcomes: dict[str, list[Outcome]] = {}
         for entry in self.entries():
+            if sessions is not None and entry.recommendation.session_id not in sessions:
+                continue
             if entry.outcome is not None and entry.fate in EXECUTED:
                 playbook_id = entry.recommendation.playbook.split("@")[0]
                 outcomes.setdefault(playbook_id, []).append(entry.outcome)
+        for experiment in self.experiments():
+            if sessions is None or experiment.session_id in sessions:
+                outcomes.setdefault(experiment.playbook_id, []).append(experiment.outcome)
         return {
             pid: estimate_uplift(pid, found, min_worthwhile)
             for pid, found in sorted(outcomes.items())

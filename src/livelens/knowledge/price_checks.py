@@ -3,12 +3,14 @@
 a real reference (划线) price, no raise-then-discount (先涨后降) — on the price that a flash
 discount or a coupon / 福袋 amount would make a buyer pay.
 
-The price history is what the recommender knows of the session: the catalog list price at the
-start, the live prices the ``price.change`` events set, and the unit prices orders paid, each at
-its minute. A flash discount shows as its reference (划线) price the highest price really paid in
-the lookback window that is not above the current price — the rule the BI price suggestions
-follow — and none when nothing was paid; a coupon shows none. The maximum discount is the
-playbook's ``max_discount_percent``, never more than the BI default.
+The price history is what the recommender knows of the room: the live and paid prices of its
+earlier sessions (:mod:`livelens.knowledge.room_past`, the BI suggestions' room history), then the
+session's own — the catalog list price at the start, the live prices the ``price.change`` events
+set, and the unit prices orders paid, each at its minute. A flash discount shows as its reference
+(划线) price the highest price really paid in the lookback window that is not above the current
+price — the rule the BI price suggestions follow — and none when nothing was paid; a coupon shows
+none. The maximum discount is the playbook's ``max_discount_percent``, never more than the BI
+default.
 
 Pure: the history comes in as values, the checks go out as values.
 """
@@ -60,20 +62,35 @@ def by_minute(
 
 
 def session_history(
-    product: Product, started_at: datetime, live: Minutely, paid: Minutely
+    product: Product,
+    started_at: datetime,
+    live: Minutely,
+    paid: Minutely,
+    earlier: PriceHistory | None = None,
 ) -> PriceHistory:
-    """The product's price history in the session: the list price at the start, then its live
-    prices and paid unit prices, each at the start of its minute."""
+    """The product's price history: what the room's ``earlier`` sessions showed (their live and
+    paid prices, :mod:`livelens.knowledge.room_past`), then this session's — its opening price,
+    its live prices and paid unit prices, each at the start of its minute. The opening price is
+    the list price unless a ``price.change`` in the first minute sets it (an assumed list price
+    there would show a raise the room never made)."""
 
     def at(minute: int) -> datetime:
         return started_at + timedelta(minutes=minute)
 
+    before = earlier or PriceHistory()
+    ordered = sorted(live, key=lambda c: c[0])
+    opening = (
+        ()
+        if ordered and ordered[0][0] <= 0
+        else (PricePoint(started_at, product.list_price_minor),)
+    )
     return PriceHistory(
         live=(
-            PricePoint(started_at, product.list_price_minor),
-            *(PricePoint(at(m), p) for m, p in sorted(live, key=lambda c: c[0])),
+            *before.live,
+            *opening,
+            *(PricePoint(at(m), p) for m, p in ordered),
         ),
-        paid=tuple(PricePoint(at(m), p) for m, p in paid),
+        paid=(*before.paid, *(PricePoint(at(m), p) for m, p in paid)),
     )
 
 

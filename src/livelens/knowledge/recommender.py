@@ -19,10 +19,14 @@ Each evidence item also says itself in words, ``zh`` and ``en``
 (:mod:`livelens.knowledge.evidence_text`), beside its data.
 
 Expected uplift comes from the uplift ledger (:mod:`livelens.knowledge.uplift`): measured effects of
-the same playbook in past sessions, shrunk toward zero; without any the recommendation says
-``source: "unknown"`` and gives no number.
+the same playbook in past sessions, shrunk toward zero. Where the ledger has none, a price action
+(flash discount, or a coupon / 福袋 on a product) takes it from a model
+(:mod:`livelens.knowledge.uplift_model`: the discount's effect on the product's GMV from the price
+response of the room's earlier sessions, scaled by the product's share of the session's GMV) and
+says ``source: "model"``; without either the recommendation says ``source: "unknown"`` and gives no
+number.
 
-Pure: the facts, catalog, licences and ledger estimates are passed in.
+Pure: the facts, catalog, licences, the room's past and ledger estimates are passed in.
 """
 
 from __future__ import annotations
@@ -47,7 +51,9 @@ from livelens.knowledge.price_checks import (
     guard_discount,
     session_history,
 )
+from livelens.knowledge.room_past import RoomPast
 from livelens.knowledge.uplift import UpliftEstimate
+from livelens.knowledge.uplift_model import ModelUplift, discount_uplift, gmv_shares
 
 UPLIFT_METRIC: Final = "gmv_per_minute"
 
@@ -57,7 +63,7 @@ class Uplift(msgspec.Struct, kw_only=True, frozen=True):
     value: float | None  # relative change, e.g. 0.10 for +10%; None when unknown
     low: float | None
     high: float | None
-    source: str  # "ledger" or "unknown"
+    source: str  # "ledger", "model" or "unknown"
     basis: str  # in words: how many sessions, or why there is no number
 
 
@@ -110,7 +116,8 @@ def holds(condition: Condition, facts: Facts) -> bool:
 
 
 class Context(msgspec.Struct, kw_only=True, frozen=True):
-    """What the recommender needs beyond the facts: catalog, licences, prices, the ledger."""
+    """What the recommender needs beyond the facts: catalog, licences, prices, the room's earlier
+    sessions (price histories and price responses), the ledger."""
 
     room_id: str
     platform: str
@@ -122,6 +129,7 @@ class Context(msgspec.Struct, kw_only=True, frozen=True):
     prices: dict[str, list[tuple[int, int]]]  # product -> [(minute, price_minor)] in order
     uplift: dict[str, UpliftEstimate]  # playbook id -> ledger estimate
     paid: dict[str, list[tuple[int, int]]] = {}  # product -> [(minute, unit price paid)]
+    past: RoomPast = RoomPast()
 
     def price_at(self, product_id: str, minute: int) -> int:
         current = self.products[product_id].list_price_minor
@@ -131,12 +139,14 @@ class Context(msgspec.Struct, kw_only=True, frozen=True):
         return current
 
     def history(self, product_id: str) -> PriceHistory:
-        """The product's price history in the session (list price, live prices, paid prices)."""
+        """The product's price history: the room's earlier sessions', then this session's (list
+        price, live prices, paid prices)."""
         return session_history(
             self.products[product_id],
             self.started_at,
             self.prices.get(product_id, []),
             self.paid.get(product_id, []),
+            self.past.prices.get(product_id),
         )
 
 
@@ -224,8 +234,51 @@ def _guard_price(
     return [], {}
 
 
-def _uplift(playbook: Playbook, context: Context) -> Uplift:
+def _modelled(
+    playbook: Playbook,
+    product: Product | None,
+    target: Mapping[str, Any],
+    context: Context,
+    minute: int,
+    shares: Mapping[str, float],
+) -> ModelUplift | None:
+    """The model's uplift of a priced action on one product, where the room's past supports it."""
+    if product is None:
+        return None
+    response = context.past.responses.get(product.product_id)
+    if response is None:
+        return None
+    percent = target.get("percent")
+    amount = playbook.action.amount_minor
+    if playbook.action.kind in ("coupon_drop", "lucky_bag") and amount is not None:
+        current = context.price_at(product.product_id, minute)
+        percent = 100.0 * amount / current if current > 0 else None
+    if not isinstance(percent, float | int):
+        return None
+    share = shares.get(product.product_id, 0.0)
+    return discount_uplift(response, float(percent), share, len(context.past.session_ids))
+
+
+def _model_basis(model: ModelUplift) -> str:
+    return (
+        f"model: price response of {model.scope} over the room's {model.sessions} earlier "
+        f"session(s): {model.percent:.0f}% off multiplies its orders by "
+        f"{model.demand_ratio:.2f}; it sold {model.share:.0%} of the session's GMV in the last "
+        "10 minutes; other products taken as unchanged"
+    )
+
+
+def _uplift(playbook: Playbook, context: Context, model: ModelUplift | None = None) -> Uplift:
     estimate = context.uplift.get(playbook.id)
+    if (estimate is None or estimate.outcomes == 0) and model is not None:
+        return Uplift(
+            metric=UPLIFT_METRIC,
+            value=round(model.value, 4),
+            low=round(model.low, 4),
+            high=round(model.high, 4),
+            source="model",
+            basis=_model_basis(model),
+        )
     if estimate is None or estimate.outcomes == 0:
         return Uplift(
             metric=UPLIFT_METRIC,
@@ -233,7 +286,10 @@ def _uplift(playbook: Playbook, context: Context) -> Uplift:
             low=None,
             high=None,
             source="unknown",
-            basis="no measured outcome of this playbook yet: accept it and measure it",
+            basis=(
+                "no measured outcome of this playbook yet, and no model for its action: "
+                "accept it and measure it"
+            ),
         )
     return Uplift(
         metric=UPLIFT_METRIC,
@@ -258,10 +314,26 @@ def _texts(playbook: Playbook, target: dict[str, Any], names: Mapping[str, str])
     return f"{zh_base}：{product or persona}", f"{en_base}: {product or persona}"
 
 
-def _figure(playbook: Playbook, uplift: Uplift, context: Context) -> UpliftFigure | None:
-    """The ledger's figure the uplift evidence quotes (rounded as the recommendation quotes it)."""
+def _figure(
+    playbook: Playbook, uplift: Uplift, context: Context, model: ModelUplift | None
+) -> UpliftFigure | None:
+    """The figure the uplift evidence quotes (rounded as the recommendation quotes it): the
+    ledger's, or the model's with its parts."""
+    if uplift.value is None or uplift.low is None or uplift.high is None:
+        return None
+    if uplift.source == "model" and model is not None:
+        return UpliftFigure(
+            uplift.value,
+            uplift.low,
+            uplift.high,
+            0,
+            percent=model.percent,
+            demand_ratio=model.demand_ratio,
+            share=model.share,
+            sessions=model.sessions,
+        )
     estimate = context.uplift.get(playbook.id)
-    if uplift.value is None or uplift.low is None or uplift.high is None or estimate is None:
+    if estimate is None:
         return None
     return UpliftFigure(uplift.value, uplift.low, uplift.high, estimate.outcomes)
 
@@ -272,8 +344,11 @@ def recommend_at(
     context: Context,
     ranked_personas: Sequence[str] = (),
     names: Mapping[str, str] | None = None,
+    shares: Mapping[str, float] | None = None,
 ) -> tuple[list[Recommendation], list[Withheld]]:
-    """The recommendations of one minute, highest priority first, and what was withheld."""
+    """The recommendations of one minute, highest priority first, and what was withheld.
+    ``shares``: each product's share of the session's recent GMV
+    (:func:`~livelens.knowledge.uplift_model.gmv_shares`), for the model's uplift."""
     minute = int(facts["minute"])
     at = context.started_at + timedelta(minutes=minute)
     made: list[Recommendation] = []
@@ -326,12 +401,13 @@ def recommend_at(
         target.update(priced)
         if playbook.action.amount_minor is not None:
             target["amount_minor"] = playbook.action.amount_minor
-        uplift = _uplift(playbook, context)
+        model = _modelled(playbook, product, target, context, minute, shares or {})
+        uplift = _uplift(playbook, context, model)
         evidence.append({"check": "uplift", "source": uplift.source, "basis": uplift.basis})
         said = dataclasses.replace(
             wording,
             currency=product.currency if product is not None else wording.currency,
-            uplift=_figure(playbook, uplift, context),
+            uplift=_figure(playbook, uplift, context, model),
         )
         evidence = [worded(item, said) for item in evidence]
         text_zh, text_en = _texts(playbook, target, names or {})
@@ -393,7 +469,9 @@ def replay_session(
         if not ready:
             continue
         facts = facts_at(metrics, t, reference, alerts)
-        made, refused = recommend_at(ready, facts, context, _ranked_personas(metrics, t), names)
+        made, refused = recommend_at(
+            ready, facts, context, _ranked_personas(metrics, t), names, gmv_shares(metrics, t)
+        )
         for recommendation in made:
             last_fired[recommendation.playbook.split("@")[0]] = t
         emitted.extend(made)

@@ -5,11 +5,15 @@ estimate over all of them.
 before it: relative effect ``window mean / pre mean − 1`` with a delta-method standard error from
 the per-minute variance of both periods. This is a before/after comparison inside a live, which the
 session's own rhythm confounds (a discount fired at the peak meets a falling audience); it is
-labelled as such. A switchback experiment (``livelens experiment``) measures causally.
+labelled as such. A switchback experiment (``livelens experiment analyze --playbook``) measures
+causally; its outcome (the relative effect on GMV per minute, treatment over control slices,
+with its slice-level standard error) is labelled ``"switchback experiment"``.
 
 **Estimate.** Normal–normal shrinkage of a playbook's outcomes toward no effect: prior mean 0 with
 standard deviation ``PRIOR_SD`` (0.15, a ±30% range of plausible effects), each outcome weighted
-by its precision. The 95% interval is the posterior's.
+by its precision, whatever its design: a switchback's tighter, unconfounded outcome weighs more
+than a before/after one of the same spread only through its smaller standard error. The 95%
+interval is the posterior's; ``designs`` counts the outcomes of each design behind it.
 
 **Retirement.** A playbook with at least ``RETIRE_AFTER`` outcomes is flagged for retirement when
 its interval rules out a worthwhile gain: ``retire_reason`` is ``"hurts"`` when the whole interval
@@ -32,16 +36,23 @@ MIN_WORTHWHILE: Final = 0.02  # relative GMV per minute: a gain below +2% is not
 PRE_MINUTES: Final = 10
 Z95: Final = 1.959963984540054
 
+BEFORE_AFTER: Final = "before/after within the session"
+SWITCHBACK: Final = "switchback experiment"
+
 RetireReason = Literal["hurts", "no worthwhile effect"]
 
 
 class Outcome(msgspec.Struct, kw_only=True, frozen=True):
+    """One measured effect. For a before/after outcome ``window_minutes`` and ``pre_minutes``
+    are the action's window and the minutes before it; for a switchback, the measured minutes of
+    the treatment and of the control slices."""
+
     metric: str
     effect: float  # relative, e.g. 0.12 = +12%
     se: float
     window_minutes: int
     pre_minutes: int
-    design: str  # "before/after within the session" or "switchback experiment"
+    design: str  # BEFORE_AFTER or SWITCHBACK
 
 
 class UpliftEstimate(msgspec.Struct, kw_only=True, frozen=True):
@@ -52,6 +63,7 @@ class UpliftEstimate(msgspec.Struct, kw_only=True, frozen=True):
     high: float
     retire: bool
     retire_reason: RetireReason | None = None  # why ``retire``; None while the playbook is kept
+    designs: dict[str, int] = {}  # outcomes per design, e.g. {"switchback experiment": 2}
 
 
 def measure_outcome(
@@ -74,7 +86,7 @@ def measure_outcome(
         se=max(se, 1e-6),
         window_minutes=len(window),
         pre_minutes=len(before),
-        design="before/after within the session",
+        design=BEFORE_AFTER,
     )
 
 
@@ -102,6 +114,9 @@ def estimate_uplift(
     half = Z95 / math.sqrt(precision)
     high = mean + half
     reason = retire_reason(len(outcomes), high, min_worthwhile)
+    designs: dict[str, int] = {}
+    for o in outcomes:
+        designs[o.design] = designs.get(o.design, 0) + 1
     return UpliftEstimate(
         playbook_id=playbook_id,
         outcomes=len(outcomes),
@@ -110,4 +125,5 @@ def estimate_uplift(
         high=high,
         retire=reason is not None,
         retire_reason=reason,
+        designs=dict(sorted(designs.items())),
     )

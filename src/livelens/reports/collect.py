@@ -25,8 +25,10 @@ from livelens.qa.attribution import Purchase, answer_stats, conversion_by_answer
 from livelens.qa.records import AnswerRecord
 from livelens.reports.decisions.alerts import AlertsSection, read_alerts
 from livelens.reports.decisions.nowcasts import nowcast_section
+from livelens.reports.decisions.outlook import read_outlook
 from livelens.reports.decisions.pricing import read_pricing
 from livelens.reports.decisions.recommendations import read_recommendations
+from livelens.reports.decisions.signals import read_signals
 from livelens.reports.model import QaSection, Review, Span
 from livelens.reports.review import build_review
 from livelens.settings import data_dir
@@ -135,6 +137,8 @@ def with_decisions(
         pricing=read_pricing(store, session_id, products, events),
         nowcasts=nowcast_section(analysis.metrics, names),
         recommendations=read_recommendations(store, session_id),
+        signals=read_signals(store, products, review.currency),
+        outlook=read_outlook(store, {p.product_id: p.gmv_minor for p in review.products or []}),
     )
 
 

@@ -15,9 +15,11 @@ from livelens.reports.model import Review
 from livelens.reports.sections import comments, insights, qa, session
 from livelens.reports.sections.alerts import alerts
 from livelens.reports.sections.nowcasts import nowcasts
+from livelens.reports.sections.outlook import outlook
 from livelens.reports.sections.pricing import pricing
 from livelens.reports.sections.recommendations import recommendations
 from livelens.reports.sections.session import metric_value
+from livelens.reports.sections.signals import signals
 from livelens.reports.style import SCREEN_CSS
 
 AI_NOTE: Final = "本报告由 livelens 自动生成 (AI-generated analysis)"
@@ -56,12 +58,24 @@ def _decisions(review: Review) -> list[str]:
             "nowcasts",
         ),
         section(
+            "跨场需求预测",
+            "Demand outlook across sessions",
+            outlook(review.outlook, c) if review.outlook else missing(NOT_READ),
+            "outlook",
+        ),
+        section(
             "建议与结果",
             "Recommendations and outcomes",
             recommendations(review.recommendations, _names(review), c)
             if review.recommendations
             else missing(NOT_READ),
             "recommendations",
+        ),
+        section(
+            "外部信号与销售",
+            "External signals and sales",
+            signals(review.signals) if review.signals else missing(NOT_READ),
+            "signals",
         ),
     ]
 

@@ -18,8 +18,10 @@ from livelens.comments.hotwords import WindowHotWords
 from livelens.qa.attribution import AnswerStats, Conversion
 from livelens.reports.decisions.alerts import AlertsSection
 from livelens.reports.decisions.nowcasts import NowcastSection
+from livelens.reports.decisions.outlook import OutlookSection
 from livelens.reports.decisions.pricing import PricingSection
 from livelens.reports.decisions.recommendations import RecommendationsSection
+from livelens.reports.decisions.signals import SignalsSection
 from livelens.reports.evidence import EvidenceRow
 
 Unit = Literal["count", "money", "ratio", "duration_s"]
@@ -144,3 +146,5 @@ class Review(msgspec.Struct, frozen=True, kw_only=True):
     pricing: PricingSection | None = None
     nowcasts: NowcastSection | None = None
     recommendations: RecommendationsSection | None = None
+    signals: SignalsSection | None = None  # lead-lag findings of external signals (trends, promos)
+    outlook: OutlookSection | None = None  # the next days' demand of the session's categories

@@ -19,6 +19,7 @@ from typing import Final
 
 import msgspec
 
+from livelens.errors import InvalidInput
 from livelens.events.codec import encode_lines
 from livelens.events.reference import ReferenceData, dump_reference
 from livelens.events.schema import Event
@@ -32,6 +33,7 @@ from livelens.sources.simulation.config import (
     resolve_scenario,
 )
 from livelens.sources.simulation.engine import SessionRun
+from livelens.sources.simulation.experiment import promoted_seconds, stage_experiment
 from livelens.sources.simulation.schedule import plan_host
 from livelens.sources.simulation.truth import (
     GroundTruth,
@@ -111,16 +113,18 @@ def build_session(config: SimulationConfig) -> SimulatedSession:
     specs = catalog_specs(config.peak_viewers)
     product_ids = [spec.product.product_id for spec in specs]
     hot_index = product_ids.index(scenario.hot_product_id)
+    persona_ids = [persona.persona_id for persona in PERSONAS]
     plan = plan_host(
         scenario.seconds, specs, len(PERSONAS), scenario.session_id, generator(seeds.plan)
     )
+    plan = stage_experiment(plan, scenario.treatment, specs, persona_ids, scenario.session_id)
     opinions = load_opinions(config.reviews_path, generator(seeds.opinions))
     start_min, end_min = scenario.peak_window
     target = concurrency_target(
         scenario.seconds,
         config.peak_viewers,
         (start_min * 60, end_min * 60),
-        plan.promo_by_second >= 0,
+        promoted_seconds(plan, scenario.treatment),
         generator(seeds.audience),
     )
     world = build_world(
@@ -161,17 +165,35 @@ def build_session(config: SimulationConfig) -> SimulatedSession:
             )
             for promo in plan.promos
         ],
-        treatment=None
-        if config.treatment is None
-        else TreatmentTruth(
-            lift=float(config.treatment.lift),
-            windows_s=[(start_s, end_s) for start_s, end_s in config.treatment.windows_s],
-            conversion_ratio=world.conversion_ratio,
-            gmv_ratio=world.gmv_ratio,
-        ),
+        treatment=None if scenario.treatment is None else _treatment_truth(world, product_ids),
     )
     reference = ReferenceData(products=[spec.product for spec in specs], personas=list(PERSONAS))
     return SimulatedSession(world, reference, truth)
+
+
+def _treatment_truth(world: World, product_ids: list[str]) -> TreatmentTruth:
+    scenario = world.scenario
+    treatment = scenario.treatment
+    if treatment is None:
+        msg = "a session without an experiment has no treatment truth"
+        raise InvalidInput(msg)
+    nominal = treatment.lift
+    if treatment.kind == "discount":
+        nominal = scenario.config.discount_lift
+    elif treatment.persona_id is not None and treatment.control_persona_id is not None:
+        lift = scenario.persona_lift
+        nominal = lift[treatment.persona_id] / lift[treatment.control_persona_id]
+    return TreatmentTruth(
+        lift=float(nominal),
+        windows_s=[(start_s, end_s) for start_s, end_s in treatment.windows_s],
+        conversion_ratio=world.conversion_ratio,
+        gmv_ratio=world.gmv_ratio,
+        kind=treatment.kind,
+        persona_id=treatment.persona_id if treatment.kind == "persona" else None,
+        control_persona_id=treatment.control_persona_id if treatment.kind == "persona" else None,
+        discount_pct=treatment.discount_pct if treatment.kind == "discount" else None,
+        product_id=treatment.product_id if treatment.kind == "discount" else None,
+    )
 
 
 def session_paths(out: Path) -> tuple[Path, Path]:

@@ -311,8 +311,12 @@ class DuckDBStore:
             for r in rows
         ]
 
-    def events(self, session_id: str | None = None) -> pa.Table:
+    def events(self, session_id: str | None = None, types: Sequence[str] | None = None) -> pa.Table:
+        """The events (of one session, of the given types), in event time."""
         where, params = self._session_filter(session_id)
+        if types is not None:
+            where += (" AND " if where else "WHERE ") + "type IN (SELECT unnest(?))"
+            params = [*params, list(types)]
         columns = ", ".join(f'"{n}"' for n in EVENTS_SCHEMA.names)
         query = f"SELECT {columns} FROM events {where} ORDER BY ts, event_id"  # noqa: S608
         table: pa.Table = self.con.sql(query, params=params).to_arrow_table()

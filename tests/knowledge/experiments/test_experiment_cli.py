@@ -89,3 +89,56 @@ def test_unknown_session_is_a_one_line_error(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "session 'nope' has no events" in result.output
+
+
+def test_analyze_with_playbook_records_the_effect_in_the_ledger(tmp_path: Path) -> None:
+    runner = CliRunner()
+    design = tmp_path / "design.json"
+    args = ["experiment", "design", "--minutes", "30", "--slice-minutes", "5"]
+    assert runner.invoke(cli, [*args, "--seed", "3", "--out", str(design)]).exit_code == 0
+    schedule = load_schedule(design.read_bytes())
+    events = tmp_path / "s.jsonl"
+    treatment = Treatment(windows_s=schedule.treated_windows_s(), kind="discount")
+    write_session(SimulationConfig(minutes=30, peak_viewers=600, treatment=treatment), events)
+    db = tmp_path / "s.duckdb"
+    assert runner.invoke(cli, ["ingest", str(events), "--db", str(db)]).exit_code == 0
+    analyze = [
+        *("experiment", "analyze", "--db", str(db), "--session", "sim-0"),
+        *("--design", str(design), "--start", "2026-11-11T20:00:00+08:00"),
+        *("--playbook", "peak-flash-discount", "--by", "analyst"),
+    ]
+
+    refused = runner.invoke(cli, analyze)  # orders per minute cannot pool with GMV outcomes
+    assert refused.exit_code != 0
+    assert "analyse with --metric gmv" in refused.output
+
+    result = runner.invoke(cli, [*analyze, "--metric", "gmv"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    effect, ledger = report["effect"], report["ledger"]
+    assert ledger["replaced"] is False
+    assert ledger["outcome"]["design"] == "switchback experiment"
+    assert ledger["outcome"]["effect"] == effect["relative_effect"]
+    assert ledger["outcome"]["se"] == effect["relative_standard_error"] > 0
+    assert ledger["outcome"]["window_minutes"] == ledger["outcome"]["pre_minutes"] == 9
+
+    again = runner.invoke(cli, [*analyze, "--metric", "gmv"])
+    assert json.loads(again.output)["ledger"]["replaced"] is True  # one outcome per session
+
+    shown = runner.invoke(cli, ["ledger", "estimates", "--db", str(db), "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    estimate = json.loads(shown.output)["peak-flash-discount"]
+    assert estimate["outcomes"] == 1
+    assert estimate["designs"] == {"switchback experiment": 1}
+    assert estimate["low"] < estimate["mean"] < estimate["high"]
+    text = runner.invoke(cli, ["ledger", "estimates", "--db", str(db)]).output
+    assert "1 switchback experiment" in text
+
+    log = runner.invoke(cli, ["audit", "log", "--db", str(db), "--json"])
+    assert log.exit_code == 0, log.output
+    entries = [json.loads(line) for line in log.output.splitlines()]
+    recorded = [e for e in entries if e["action"] == "experiment.outcome"]
+    assert [(e["actor"], e["subject"], e["details"]["replaced"]) for e in recorded] == [
+        ("analyst", "sim-0", False),
+        ("analyst", "sim-0", True),
+    ]

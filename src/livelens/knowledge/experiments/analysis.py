@@ -48,6 +48,9 @@ class EffectEstimate(msgspec.Struct, kw_only=True, frozen=True):
     relative_ci: tuple[float, float] | None
     p_value: float
     cuped: CupedSummary | None = None
+    # The standard error of ``relative_effect``: the delta method's for Welch (the log ratio's
+    # error times the ratio), the spread of the resampled ratios for the bootstrap.
+    relative_standard_error: float | None = None
 
 
 def per_minute_totals(offsets_s: npt.ArrayLike, values: npt.ArrayLike, minutes: int) -> FloatArray:
@@ -134,6 +137,7 @@ def _welch(
     quantile = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df))
     p_value = float(2 * stats.t.sf(abs(diff) / se, df))
     relative_ci = None
+    relative_se = None
     if mean_t > 0 and mean_c > 0:
         se_log = float(np.sqrt(var_t / mean_t**2 + var_c / mean_c**2))
         log_ratio = np.log(mean_t / mean_c)
@@ -141,8 +145,9 @@ def _welch(
             float(np.exp(log_ratio - quantile * se_log) - 1),
             float(np.exp(log_ratio + quantile * se_log) - 1),
         )
+        relative_se = mean_t / mean_c * se_log
     ci = (diff - quantile * se, diff + quantile * se)
-    return _estimate(metric, "welch", y_t, y_c, ci, se, p_value, relative_ci, cuped)
+    return _estimate(metric, "welch", y_t, y_c, ci, se, p_value, relative_ci, cuped, relative_se)
 
 
 def _bootstrap(
@@ -187,7 +192,10 @@ def _bootstrap(
         (float(np.quantile(ratios, tail)), float(np.quantile(ratios, 1 - tail))) if ratios else None
     )
     se = float(draws.std(ddof=1))
-    return _estimate(metric, "block-bootstrap", y_t, y_c, ci, se, p_value, relative_ci, cuped)
+    relative_se = float(np.std(ratios, ddof=1)) if len(ratios) > 1 else None
+    return _estimate(
+        metric, "block-bootstrap", y_t, y_c, ci, se, p_value, relative_ci, cuped, relative_se
+    )
 
 
 def _estimate(
@@ -200,6 +208,7 @@ def _estimate(
     p_value: float,
     relative_ci: tuple[float, float] | None,
     cuped: CupedSummary | None,
+    relative_se: float | None = None,
 ) -> EffectEstimate:
     mean_t, mean_c = float(y_t.mean()), float(y_c.mean())
     return EffectEstimate(
@@ -216,4 +225,5 @@ def _estimate(
         relative_ci=relative_ci,
         p_value=min(1.0, p_value),
         cuped=cuped,
+        relative_standard_error=relative_se,
     )

@@ -10,10 +10,12 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from livelens.errors import InvalidInput
 from livelens.knowledge.experiments.analysis import EffectEstimate, Metric, analyze_switchback
 from livelens.knowledge.experiments.sequential import SequentialStatus, monitor_switchback
 from livelens.knowledge.experiments.srm import SampleRatioCheck, check_sample_ratio
 from livelens.knowledge.experiments.switchback import SwitchbackSchedule
+from livelens.knowledge.uplift import SWITCHBACK, Outcome
 
 
 class ExperimentReport(msgspec.Struct, kw_only=True, frozen=True):
@@ -57,4 +59,37 @@ def report_switchback(
         )
     return ExperimentReport(
         effect=effect, sample_ratio=srm, sequential=sequential, warnings=warnings
+    )
+
+
+def switchback_outcome(schedule: SwitchbackSchedule, effect: EffectEstimate) -> Outcome:
+    """The effect as an uplift-ledger outcome (design ``"switchback experiment"``).
+
+    The ledger pools relative effects on GMV per minute, so only a GMV analysis qualifies; its
+    relative effect and that effect's standard error become the outcome's. ``window_minutes`` and
+    ``pre_minutes`` hold the measured minutes of the treatment and of the control slices.
+    Raises :class:`~livelens.errors.InvalidInput` for another metric or an effect without a
+    relative error (a control arm without GMV, or slices without any spread).
+    """
+    if effect.metric != "gmv":
+        msg = (
+            f"the uplift ledger pools effects on GMV per minute, this analysis is of"
+            f" {effect.metric!r}; analyse with --metric gmv to record it"
+        )
+        raise InvalidInput(msg)
+    se = effect.relative_standard_error
+    if effect.relative_effect is None or se is None or not se > 0:
+        msg = (
+            "the experiment has no relative effect with a standard error (no GMV in the control"
+            " slices, or no spread between slices); it cannot be weighed in the ledger"
+        )
+        raise InvalidInput(msg)
+    arms = schedule.arm_by_minute()
+    return Outcome(
+        metric="gmv_per_minute",
+        effect=effect.relative_effect,
+        se=se,
+        window_minutes=arms.count("treatment"),
+        pre_minutes=arms.count("control"),
+        design=SWITCHBACK,
     )

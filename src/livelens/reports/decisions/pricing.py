@@ -10,7 +10,8 @@ review does not change when more lives are stored — and for the session's
 every stored session). Where the data cannot carry an estimate, the response says why
 (``reason``, ``notes``).
 
-The estimator reads clicks, orders, prices, promos, pins and persona turns; the report hands it
+The estimator reads clicks, orders, prices, promos, pins and persona turns (the suggestion also
+the stock levels set); the report hands it
 only those rows (and each session's first event, which fixes the session's minute grid): the
 same result (a test holds them equal) at a fraction of the cost on a long session.
 """
@@ -39,6 +40,7 @@ PRICE_EVENT_TYPES: Final = (
     "promo.end",
     "host.product_pin",
     "host.persona_switch",
+    "stock.set",  # the stock left that caps a suggestion's units
 )
 
 

@@ -14,6 +14,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from livelens.sources.simulation.config import cumulative_shares, draw_categories
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -31,6 +33,8 @@ _STAY_CLASS_SHARE: Final = np.array(
         [0.60, 0.32, 0.08],
     ]
 )
+_SOURCE_CDF: Final = cumulative_shares(_SOURCE_SHARE)
+_STAY_CLASS_CDF: Final = _STAY_CLASS_SHARE.cumsum(axis=1)
 _TRACKING_GAIN: Final = 0.3  # share of the gap to the target concurrency closed per second
 _LEVEL_BEFORE_PEAK: Final = 0.8
 _LEVEL_AFTER_PEAK: Final = 0.85
@@ -120,12 +124,15 @@ class Audience:
 
     def admit(self, second: int, count: int) -> tuple[IntArray, IntArray]:
         """Add ``count`` arrivals at ``second``: their viewer numbers and traffic-source codes."""
+        if count == 0:  # no draws to make: the same stream as making none
+            return _NO_POSITIONS, _NO_POSITIONS
         rng = self._rng
-        sources = rng.choice(len(TRAFFIC_SOURCES), size=count, p=_SOURCE_SHARE)
-        cumulative = _STAY_CLASS_SHARE.cumsum(axis=1)[sources]
+        sources = draw_categories(rng, _SOURCE_CDF, count)
+        cumulative = _STAY_CLASS_CDF[sources]
         stay_class = (rng.random(count)[:, None] > cumulative).sum(axis=1)
         stay_class = np.minimum(stay_class, len(_STAY_MEAN_S) - 1)
-        stay_s = rng.exponential(_STAY_MEAN_S[stay_class])
+        # exponential(scale) is scale x standard_exponential(), draw for draw
+        stay_s = _STAY_MEAN_S[stay_class] * rng.standard_exponential(count)
         leave_s = np.minimum(second + 1 + stay_s.astype(np.int64), self._seconds - 1)
         viewers = np.arange(self._next_viewer, self._next_viewer + count, dtype=np.int64)
         self._next_viewer += count

@@ -7,14 +7,16 @@ them, simulates, and checks that the analysis finds them again.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final, NamedTuple, NoReturn
+from typing import Final, Literal, NamedTuple, NoReturn
 
 import numpy as np
+import numpy.typing as npt
 
 from livelens.errors import InvalidInput
 
@@ -32,18 +34,42 @@ _PEAK_START_SHARE: Final = 10 / 60
 _PEAK_END_SHARE: Final = 25 / 60
 
 
+TreatmentKind = Literal["lift", "persona", "discount"]
+TREATMENT_KINDS: Final[tuple[TreatmentKind, ...]] = ("lift", "persona", "discount")
+DEFAULT_EXPERIMENT_DISCOUNT_PCT: Final = 20
+
+
 @dataclass(frozen=True, slots=True)
 class Treatment:
-    """An experiment run inside the session: while it is on, conversion is multiplied by ``lift``.
+    """An experiment run inside the session; ``windows_s`` are its treated spans.
 
-    ``windows_s`` are the treated spans, ``(start_s, end_s)`` in seconds from the session start
-    with the end exclusive (a switchback schedule's treatment slices). As with the persona and
-    discount lifts, the cart rate per click and the order rate per cart each take ``sqrt(lift)``,
-    so conversion per click takes ``lift`` wherever no step rate reaches its cap.
+    ``windows_s`` are ``(start_s, end_s)`` in seconds from the session start with the end
+    exclusive (a switchback schedule's treatment slices). What the treatment is depends on
+    ``kind``:
+
+    * ``"lift"`` (the default): conversion is multiplied by ``lift`` in the treated spans. As
+      with the persona and discount lifts, the cart rate per click and the order rate per cart
+      each take ``sqrt(lift)``, so conversion per click takes ``lift`` wherever no step rate
+      reaches its cap.
+    * ``"persona"``: persona ``persona_id`` is on air in the treated spans and
+      ``control_persona_id`` everywhere else, switched by ``host.persona_switch`` events; the
+      effect is the personas' own ``persona_lift``. Defaults: the persona with the highest lift
+      and, of the others, the one with the lowest (registry order breaks ties).
+    * ``"discount"``: a flash discount of ``discount_pct`` percent on ``product_id`` (``None``:
+      every product) runs in each treated span, announced by ``promo.start`` / ``promo.end``;
+      the effect is the session's ``discount_lift`` and the lower price paid.
+
+    ``lift`` must stay 1.0 for the persona and discount kinds: their effect comes from the
+    simulator's own mechanisms, not from a separate multiplier.
     """
 
     windows_s: tuple[tuple[int, int], ...]
-    lift: float
+    lift: float = 1.0
+    kind: TreatmentKind = "lift"
+    persona_id: str | None = None
+    control_persona_id: str | None = None
+    discount_pct: int = DEFAULT_EXPERIMENT_DISCOUNT_PCT
+    product_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +112,22 @@ def generator(seed: np.random.SeedSequence) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(seed))
 
 
+def cumulative_shares(shares: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """The cumulative distribution of ``shares``, as ``Generator.choice`` computes it."""
+    cdf = np.asarray(shares, dtype=np.float64).cumsum()
+    cdf /= cdf[-1]
+    return cdf
+
+
+def draw_categories(
+    rng: np.random.Generator, cdf: npt.NDArray[np.float64], count: int
+) -> npt.NDArray[np.int64]:
+    """``rng.choice(len(cdf), size=count, p=shares)`` for ``cdf = cumulative_shares(shares)``:
+    the same draws and results, without ``choice``'s checks of ``p``, which cost ten times the
+    draw in the engine's every simulated second."""
+    return np.searchsorted(cdf, rng.random(count), side="right").astype(np.int64, copy=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     """A validated config with every default resolved."""
@@ -97,6 +139,8 @@ class Scenario:
     persona_lift: Mapping[str, float]  # every persona, in registry order
     hot_product_id: str
     seeds: SeedStreams
+    # The config's treatment with its defaults resolved (the personas of a persona experiment).
+    treatment: Treatment | None = None
 
 
 def default_peak_window(minutes: int) -> tuple[int, int]:
@@ -141,10 +185,18 @@ def _check_peak_window(given: object, minutes: int) -> tuple[int, int]:
     return (start, end)
 
 
-def _check_treatment(treatment: object, seconds: int) -> None:
+def _check_treatment(treatment: object, seconds: int) -> Treatment:
     if not isinstance(treatment, Treatment):
-        _reject("treatment", treatment, "expected a Treatment(windows_s, lift) or None")
+        _reject("treatment", treatment, "expected a Treatment(windows_s, ...) or None")
+    if treatment.kind not in TREATMENT_KINDS:
+        _reject("treatment.kind", treatment.kind, f"expected one of {list(TREATMENT_KINDS)}")
     _check_lift("treatment.lift", treatment.lift)
+    if treatment.kind != "lift" and treatment.lift != 1.0:
+        _reject(
+            "treatment.lift",
+            treatment.lift,
+            f"a {treatment.kind} experiment's effect is the simulator's own; leave lift at 1.0",
+        )
     allowed = f"expected (start_s, end_s) spans with 0 <= start < end <= {seconds}, in order"
     previous_end = 0
     for window in treatment.windows_s:
@@ -156,6 +208,43 @@ def _check_treatment(treatment: object, seconds: int) -> None:
         if not previous_end <= start < end <= seconds:
             _reject("treatment.windows_s", window, allowed)
         previous_end = end
+    return treatment
+
+
+def _resolve_treatment(
+    treatment: Treatment,
+    persona_lift: Mapping[str, float],
+    product_ids: Sequence[str],
+) -> Treatment:
+    """Check the kind's own fields; fill in a persona experiment's default personas."""
+    if treatment.kind == "discount":
+        _check_int("treatment.discount_pct", treatment.discount_pct, 1, 90)
+        if treatment.product_id is not None and treatment.product_id not in product_ids:
+            _reject(
+                "treatment.product_id",
+                treatment.product_id,
+                f"expected None (every product) or one of {list(product_ids)}",
+            )
+        return treatment
+    if treatment.kind != "persona":
+        return treatment
+    known = list(persona_lift)
+    for parameter, given in (
+        ("treatment.persona_id", treatment.persona_id),
+        ("treatment.control_persona_id", treatment.control_persona_id),
+    ):
+        if given is not None and given not in persona_lift:
+            _reject(parameter, given, f"expected None (the default) or one of {known}")
+    on_air = treatment.persona_id or max(known, key=lambda p: persona_lift[p])
+    others = [p for p in known if p != on_air]
+    control = treatment.control_persona_id or min(others, key=lambda p: persona_lift[p])
+    if control == on_air:
+        _reject(
+            "treatment.control_persona_id",
+            control,
+            "expected a persona other than treatment.persona_id",
+        )
+    return dataclasses.replace(treatment, persona_id=on_air, control_persona_id=control)
 
 
 def resolve_scenario(
@@ -178,8 +267,9 @@ def resolve_scenario(
     if not isinstance(config.start, datetime) or config.start.utcoffset() is None:
         _reject("start", config.start, "expected a timezone-aware datetime")
     _check_lift("discount_lift", config.discount_lift)
-    if config.treatment is not None:
-        _check_treatment(config.treatment, minutes * 60)
+    treatment = (
+        None if config.treatment is None else _check_treatment(config.treatment, minutes * 60)
+    )
 
     peak_window = (
         default_peak_window(minutes)
@@ -208,6 +298,8 @@ def resolve_scenario(
         hot_product_id = config.hot_product_id
     if hot_product_id not in product_ids:
         _reject("hot_product_id", config.hot_product_id, f"expected one of {list(product_ids)}")
+    if treatment is not None:
+        treatment = _resolve_treatment(treatment, persona_lift, product_ids)
     return Scenario(
         config=config,
         session_id=session_id,
@@ -216,4 +308,5 @@ def resolve_scenario(
         persona_lift=MappingProxyType(persona_lift),
         hot_product_id=hot_product_id,
         seeds=seeds,
+        treatment=treatment,
     )

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from livelens.events.schema import Event
 from livelens.sources.simulation.audience import Audience
 from livelens.sources.simulation.comments import CONCERNS
+from livelens.sources.simulation.config import cumulative_shares, draw_categories
 from livelens.sources.simulation.factories import GIFTS, Factory, make_factories
 from livelens.sources.simulation.funnel import FunnelQueue, Stage, Steps
 from livelens.sources.simulation.rows import (
@@ -67,6 +68,8 @@ LIKE_BATCH_P: Final = 0.12  # geometric: about 8 taps a batch
 GIFT_QUANTITY_P: Final = 0.6  # geometric: mostly one gift, sometimes a handful
 GIFT_PRICE_MINOR: Final = np.array([price for _, price, _ in GIFTS])
 GIFT_SHARE: Final = np.array([share for _, _, share in GIFTS])
+_QUANTITY_CDF: Final = cumulative_shares(ORDER_QUANTITY_SHARE)
+_GIFT_CDF: Final = cumulative_shares(GIFT_SHARE)
 _MILLISECONDS: Final = tuple(timedelta(milliseconds=ms) for ms in range(1000))
 
 
@@ -166,7 +169,7 @@ class SessionRun:
         rows.add(CLICK, len(clicks), viewer=clicks.viewer, product=clicks.product)
         rate = self._world.cart_rate[t, clicks.product]
         carting = clicks.take(np.flatnonzero(self._rng.random(len(clicks)) < rate))
-        quantity = self._rng.choice(ORDER_QUANTITIES, size=len(carting), p=ORDER_QUANTITY_SHARE)
+        quantity = ORDER_QUANTITIES[draw_categories(self._rng, _QUANTITY_CDF, len(carting))]
         steps = Steps.of(carting.viewer, carting.product, carting.leave_s, quantity=quantity)
         self._follow_up("cart", t, CART_DELAY_S, steps)
 
@@ -209,6 +212,8 @@ class SessionRun:
 
     def _follow_up(self, stage: Stage, t: int, delay_s: tuple[int, int], steps: Steps) -> None:
         """Schedule the next step for those who will still be present when it falls due."""
+        if not len(steps):  # no draws to make: the same stream as making none
+            return
         due = t + self._rng.integers(*delay_s, size=len(steps))
         keep = np.flatnonzero(due < steps.leave_s)
         self._queue.schedule(stage, due[keep], steps.take(keep))
@@ -244,11 +249,8 @@ class SessionRun:
 
         k = int(rng.poisson(world.comment_rate[t] * n))
         if k:
-            concerns = rng.choice(
-                len(CONCERNS),
-                size=k,
-                p=world.bank.weights(world.plan.promo_by_second[t] >= 0, bool(world.in_peak[t])),
-            )
+            weights = world.bank.weights(world.plan.promo_by_second[t] >= 0, bool(world.in_peak[t]))
+            concerns = draw_categories(rng, cumulative_shares(weights), k)
             about = _products_near(rng, pinned, products, k, PINNED_SHARE_OF_COMMENTS)
             self._texts = world.bank.draw(concerns, about, rng.integers(0, 2**31, size=k))
             self._concern_counts += np.bincount(concerns, minlength=len(CONCERNS))
@@ -263,7 +265,7 @@ class SessionRun:
 
         k = int(rng.poisson(GIFTS_PER_MIN / 60 * n))
         if k:
-            gift = rng.choice(len(GIFTS), size=k, p=GIFT_SHARE)
+            gift = draw_categories(rng, _GIFT_CDF, k)
             quantity = np.minimum(rng.geometric(GIFT_QUANTITY_P, size=k), 99)
             unit = GIFT_PRICE_MINOR[gift]
             rows.add(

@@ -36,7 +36,15 @@ class Steps:
         return len(self.viewer)
 
     def take(self, rows: IntArray | slice) -> Steps:
-        return Steps(*(getattr(self, f.name)[rows] for f in fields(self)))
+        # Spelled out, not a loop over fields(): the engine takes steps several times a second.
+        return Steps(
+            self.viewer[rows],
+            self.product[rows],
+            self.leave_s[rows],
+            self.quantity[rows],
+            self.order_number[rows],
+            self.amount_minor[rows],
+        )
 
     @staticmethod
     def concat(parts: list[Steps]) -> Steps:

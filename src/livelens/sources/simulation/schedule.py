@@ -58,7 +58,10 @@ class PersonaSegment:
 class HostPlan:
     persona_by_second: IntArray
     pinned_by_second: IntArray
-    promo_by_second: IntArray  # index into ``promos``, or -1
+    # Index into ``promos``, or -1; when an experiment discounts every product at once, the
+    # second's first promo.
+    promo_by_second: IntArray
+    live_price_by_second: IntArray  # (seconds, products): the live price, before any discount
     paid_price_by_second: IntArray  # (seconds, products): what one unit costs an order then
     promos: tuple[Promo, ...]
     persona_segments: tuple[PersonaSegment, ...]
@@ -182,7 +185,8 @@ def plan_host(
         persona_by_second=persona_by_second,
         pinned_by_second=pinned_by_second,
         promo_by_second=promo_by_second,
-        paid_price_by_second=_with_discounts(price_by_second, promos, specs),
+        live_price_by_second=price_by_second,
+        paid_price_by_second=with_discounts(price_by_second, promos, specs),
         promos=tuple(promos),
         persona_segments=segments,
         actions={second: tuple(found) for second, found in actions.items()},
@@ -205,7 +209,7 @@ def _cut_price(
         actions[second].append(HostAction(second, "price", product, price))
 
 
-def _with_discounts(
+def with_discounts(
     price_by_second: IntArray, promos: Sequence[Promo], specs: Sequence[ProductSpec]
 ) -> IntArray:
     """The price an order pays: the live price, or its flash-discount price during a promo."""

@@ -35,20 +35,31 @@ class PromoWindow(msgspec.Struct, kw_only=True, frozen=True):
     end_s: int
 
 
-class TreatmentTruth(msgspec.Struct, kw_only=True, frozen=True):
+class TreatmentTruth(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
     """The experiment's known effect, from the simulator's own parameters.
 
-    ``conversion_ratio`` is expected conversion per click with the treatment on, over the same
-    without it, averaged over every second and product weighted by expected clicks (and, for
-    ``gmv_ratio``, by price too). With no capped step rate both equal ``lift``; they are the
-    true ratio of orders (GMV) per minute in treatment over control slices, since the treatment
-    leaves traffic and click-through alone.
+    ``conversion_ratio`` is expected orders with the treatment on in every second, over the same
+    with it off in every second, each (second, product) weighted by its expected clicks under
+    that arm; ``gmv_ratio`` weights by the price paid too (a discount's lower price included).
+    With no capped step rate, ``conversion_ratio`` is ``lift``: the treatment's ``lift`` for the
+    ``"lift"`` kind, the two personas' lift ratio for ``"persona"``, the session's
+    ``discount_lift`` for ``"discount"`` on every product (on one product, clicks it draws from
+    the others count too). Since no treatment moves the audience, they are the true ratios of
+    orders (GMV) per minute in treatment over control slices.
+
+    A ``"lift"`` experiment's file keeps the fields it had before the kinds: the kind's own
+    fields are left out at their defaults.
     """
 
     lift: float
     windows_s: list[tuple[int, int]]
     conversion_ratio: float
     gmv_ratio: float
+    kind: str = "lift"  # "lift", "persona" or "discount" (config.Treatment.kind)
+    persona_id: str | None = None  # persona: on air in the treated slices
+    control_persona_id: str | None = None  # persona: on air in the control slices
+    discount_pct: int | None = None  # discount: off the live price in the treated slices
+    product_id: str | None = None  # discount: the product discounted; None: every product
 
 
 class GroundTruth(msgspec.Struct, kw_only=True, frozen=True):

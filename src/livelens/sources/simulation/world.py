@@ -14,6 +14,7 @@ from livelens.events.reference import Persona
 from livelens.sources.simulation.catalog import ProductSpec
 from livelens.sources.simulation.comments import CommentBank
 from livelens.sources.simulation.config import Scenario
+from livelens.sources.simulation.experiment import arm_plans
 from livelens.sources.simulation.schedule import HostPlan
 
 IntArray = npt.NDArray[np.int64]
@@ -76,22 +77,26 @@ def build_world(
     interaction = np.where(in_peak, PEAK_INTERACTION_BOOST, 1.0)
     promo_chatter = np.where(promo_active, PROMO_COMMENT_BOOST, 1.0)
 
-    lift_of_persona = np.array([scenario.persona_lift[p.persona_id] for p in personas])
-    lift = np.repeat(lift_of_persona[plan.persona_by_second][:, None], len(specs), axis=1)
-    click_through = np.repeat((BASE_CLICK_THROUGH * appeal)[None, :], seconds, axis=0)
-    for promo in plan.promos:
-        window = slice(promo.start_s, promo.end_s)
-        lift[window, promo.product_index] *= scenario.config.discount_lift
-        click_through[window, promo.product_index] *= PROMO_CLICK_BOOST
-    click_through = np.minimum(click_through, MAX_STEP_RATE)
+    lift, click_through = _lift_and_click_through(scenario, personas, plan, appeal)
     ratios = (1.0, 1.0)
-    treatment = scenario.config.treatment
-    if treatment is not None:
-        weight = (target * _impression_rate(plan.pinned_by_second, click_through))[:, None]
-        weight = weight * _impression_share(plan.pinned_by_second, len(specs)) * click_through
-        ratios = _treatment_ratios(lift, treatment.lift, weight, plan.paid_price_by_second)
+    treatment = scenario.treatment
+    if treatment is not None and treatment.kind == "lift":
+        ratios = _treatment_ratios(
+            target,
+            plan,
+            (lift * treatment.lift, click_through, plan.paid_price_by_second),
+            (lift, click_through, plan.paid_price_by_second),
+        )
         for start_s, end_s in treatment.windows_s:
             lift[start_s:end_s, :] *= treatment.lift
+    elif treatment is not None:
+        persona_ids = [persona.persona_id for persona in personas]
+        arms = arm_plans(plan, treatment, specs, persona_ids, scenario.session_id)
+        on, off = (
+            (*_lift_and_click_through(scenario, personas, arm, appeal), arm.paid_price_by_second)
+            for arm in arms
+        )
+        ratios = _treatment_ratios(target, plan, on, off)
     step_lift = np.sqrt(lift)
     return World(
         scenario=scenario,
@@ -112,26 +117,47 @@ def build_world(
     )
 
 
+def _lift_and_click_through(
+    scenario: Scenario, personas: tuple[Persona, ...], plan: HostPlan, appeal: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Conversion lift (the persona on air, the flash discounts) and click-through per impression,
+    per second and product, as ``plan`` implies them."""
+    lift_of_persona = np.array([scenario.persona_lift[p.persona_id] for p in personas])
+    lift = np.repeat(lift_of_persona[plan.persona_by_second][:, None], len(appeal), axis=1)
+    click_through = np.repeat((BASE_CLICK_THROUGH * appeal)[None, :], scenario.seconds, axis=0)
+    for promo in plan.promos:
+        window = slice(promo.start_s, promo.end_s)
+        lift[window, promo.product_index] *= scenario.config.discount_lift
+        click_through[window, promo.product_index] *= PROMO_CLICK_BOOST
+    return lift, np.minimum(click_through, MAX_STEP_RATE)
+
+
 def _conversion(lift: FloatArray) -> FloatArray:
     step_lift = np.sqrt(lift)
     cart = np.minimum(BASE_CART_RATE * step_lift, MAX_STEP_RATE)
     return np.asarray(cart * np.minimum(BASE_ORDER_RATE * step_lift, MAX_STEP_RATE))
 
 
-def _treatment_ratios(
-    lift: FloatArray, treatment_lift: float, clicks: FloatArray, price_minor: IntArray
-) -> tuple[float, float]:
+Arm = tuple[FloatArray, FloatArray, IntArray]  # lift, click-through, price paid
+
+
+def _treatment_ratios(target: FloatArray, plan: HostPlan, on: Arm, off: Arm) -> tuple[float, float]:
     """Expected orders (and GMV) with the treatment on everywhere, over the same with it off.
 
-    ``clicks`` weights each (second, product) by its expected clicks; the ratio is
-    ``treatment_lift`` exactly unless a step rate hits ``MAX_STEP_RATE``.
+    Each arm's (second, product) is weighted by its expected clicks: the audience (the target
+    concurrency, which no treatment moves) times a constant number of clicks per viewer-second
+    (:func:`_impression_rate`), shared among the products by impression share × click-through.
+    A discount that lifts one product's click-through draws clicks to it from the others. For
+    the ``"lift"`` kind the ratio is the lift exactly unless a step rate hits ``MAX_STEP_RATE``.
     """
-    control = clicks * _conversion(lift)
-    treated = clicks * _conversion(lift * treatment_lift)
-    return (
-        float(treated.sum() / control.sum()),
-        float((treated * price_minor).sum() / (control * price_minor).sum()),
-    )
+    expected = []
+    for lift, click_through, price_minor in (on, off):
+        weight = _impression_share(plan.pinned_by_second, click_through.shape[1]) * click_through
+        clicks = target[:, None] * weight / weight.sum(axis=1, keepdims=True)
+        orders = clicks * _conversion(lift)
+        expected.append((float(orders.sum()), float((orders * price_minor).sum())))
+    (orders_on, gmv_on), (orders_off, gmv_off) = expected
+    return orders_on / orders_off, gmv_on / gmv_off
 
 
 def pinned_impression_share(products: int) -> float:

@@ -119,13 +119,22 @@ def ledger_group() -> None:
 @DB_OPTION
 @click.option("--session", "session_id", help="Only this session.")
 def ledger_list(db: Path, session_id: str | None) -> None:
-    """The ledger's recommendations with fate and outcome."""
+    """The ledger's recommendations with fate and outcome, then the switchback experiments
+    recorded for a playbook (`experiment analyze --playbook`)."""
     with DuckDBStore(_existing(db)) as store:
-        entries = Ledger(store.con).entries(session_id)
+        ledger = Ledger(store.con)
+        entries = ledger.entries(session_id)
+        experiments = [
+            x for x in ledger.experiments() if session_id is None or x.session_id == session_id
+        ]
     for e in entries:
         r = e.recommendation
         outcome = f"{e.outcome.effect:+.1%} ±{1.96 * e.outcome.se:.1%}" if e.outcome else "-"
         click.echo(f"{r.recommendation_id:<40} {e.fate:<13} outcome {outcome}")
+    for x in experiments:
+        subject = f"{x.session_id}:{x.playbook_id}"
+        measured = f"{x.outcome.effect:+.1%} ±{1.96 * x.outcome.se:.1%}"
+        click.echo(f"{subject:<40} {'experiment':<13} outcome {measured} (by {x.recorded_by})")
 
 
 @ledger_group.command("fate")

@@ -51,6 +51,7 @@ ACTIONS: Final = (
     "autonomy.set",
     "catalog.update",
     "consent.change",
+    "experiment.outcome",
     "licence.grant",
     "licence.revoke",
     "persona.switch",

@@ -133,6 +133,16 @@ def test_analyze_with_playbook_records_the_effect_in_the_ledger(tmp_path: Path) 
     assert estimate["low"] < estimate["mean"] < estimate["high"]
     text = runner.invoke(cli, ["ledger", "estimates", "--db", str(db)]).output
     assert "1 switchback experiment" in text
+    listed = runner.invoke(cli, ["ledger", "list", "--db", str(db), "--session", "sim-0"]).output
+    measured = f"{effect['relative_effect']:+.1%} ±{1.96 * effect['relative_standard_error']:.1%}"
+    assert listed.splitlines()[-1].split() == [
+        "sim-0:peak-flash-discount",
+        "experiment",
+        "outcome",
+        *measured.split(),
+        "(by",
+        "analyst)",
+    ]
 
     log = runner.invoke(cli, ["audit", "log", "--db", str(db), "--json"])
     assert log.exit_code == 0, log.output

@@ -140,6 +140,60 @@ def test_a_room_in_auto_has_the_live_execute_its_recommendations(service: Servic
     assert set(shown.values()) == {"auto_executed"}
 
 
+@pytest.mark.slow
+def test_accepting_a_flash_discount_over_http_starts_it_in_the_live(service: Service) -> None:
+    """A manager accepts the pending flash discount while the session is live: the fate route
+    puts its ``promo.start`` (product, percent, price, duration) into the session."""
+    config = SimulationConfig(minutes=40, peak_viewers=300, seed=4, session_id="suggest-live")
+    session = build_session(config)
+    admin, manager = bearer(service, "admin"), bearer(service, "manager")
+    events = list(session.events())
+    start_us = ts_micros(events[0].ts)
+    found: dict[str, Any] = {}
+    with TestClient(service.app) as client:  # the publisher runs the decisions, as served
+        reference = msgspec.json.encode(session.reference)
+        assert client.put("/api/reference", content=reference, headers=admin).status_code == 200
+        licences = msgspec.json.encode(simulated_licences(session.reference.personas, config.start))
+        assert client.put("/api/licences", content=licences, headers=admin).status_code == 200
+
+        def pending_discount() -> dict[str, Any] | None:
+            ledger = client.get("/api/ledger", params={"session": "suggest-live"}, headers=admin)
+            return next(
+                (
+                    e["recommendation"]
+                    for e in ledger.json()
+                    if e["recommendation"]["action"] == "flash_discount" and e["fate"] == "pending"
+                ),
+                None,
+            )
+
+        for minute in range(config.minutes):  # a minute a post, until the discount is offered
+            part = [e for e in events if (ts_micros(e.ts) - start_us) // 60_000_000 == minute]
+            body = b"".join(msgspec.json.encode(e) + b"\n" for e in part)
+            assert client.post("/api/events", content=body, headers=admin).status_code == 200
+            deadline = time.monotonic() + (3.0 if minute >= 10 else 0.0)  # the peak: from 10
+            while not found and time.monotonic() < deadline:
+                found = pending_discount() or {}
+                time.sleep(0.05)
+            if found:
+                break
+        assert found, "no flash discount was recommended while the session was live"
+        rec_id = found["recommendation_id"]
+        accepted = client.post(
+            f"/api/recommendations/{rec_id}/fate", json={"fate": "accepted"}, headers=manager
+        )
+        assert accepted.status_code == 200, accepted.text
+        with service.hub.lock:
+            promos = service.store.events("suggest-live", ["promo.start"]).to_pylist()
+    started = [p for p in promos if p["event_id"] == f"{EXECUTION_SOURCE}:{rec_id}"]
+    assert len(started) == 1
+    target = found["target"]
+    assert (started[0]["promo_id"], started[0]["product_id"]) == (rec_id, target["product"])
+    assert started[0]["discount_pct"] == target["percent"]
+    assert started[0]["price_minor"] == target["price_minor"]
+    assert started[0]["duration_s"] == found["duration_s"]
+
+
 def test_the_frame_carries_the_latest_qa_answers_and_the_human_queue(service: Service) -> None:
     client = TestClient(service.app)
     admin = bearer(service, "admin")

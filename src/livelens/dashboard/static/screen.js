@@ -123,6 +123,8 @@
       uplift: '预计提升',
       unknown: '未知',
       upliftMetric: 'GMV/分钟',
+      upliftFrom_ledger: '台账实测',
+      upliftFrom_model: '模型估计',
       decideWithin: (m) => `${m} 分钟内决策`,
       promoLeft: (time) => `促销剩余 ${time}`,
       why: '为什么',
@@ -252,6 +254,8 @@
       uplift: 'Expected uplift',
       unknown: 'unknown',
       upliftMetric: 'GMV/min',
+      upliftFrom_ledger: 'measured',
+      upliftFrom_model: 'modelled',
       decideWithin: (m) => `decide within ${m} min`,
       promoLeft: (time) => `promo ends in ${time}`,
       why: 'Why',
@@ -1314,7 +1318,8 @@
   function upliftText(uplift) {
     if (uplift.value === null || uplift.value === undefined) return `${t('uplift')}${t('colon')}${t('unknown')}`;
     const range = uplift.low === null ? '' : ` [${fmtSigned(uplift.low)}, ${fmtSigned(uplift.high)}]`;
-    return `${t('uplift')} ${fmtSigned(uplift.value)}${range} ${t('upliftMetric')}`;
+    const from = t(`upliftFrom_${uplift.source}`) ?? uplift.source;
+    return `${t('uplift')} ${fmtSigned(uplift.value)}${range} ${t('upliftMetric')} (${from})`;
   }
 
   function evidenceLine(check, currency) {

@@ -37,7 +37,7 @@ from livelens.comments.hotwords import RollingHotWords
 from livelens.dashboard.frame import LiveFrame, LiveInsight, build_frame
 from livelens.engine.live import LiveEngine
 from livelens.engine.session_state import SessionState
-from livelens.engine.windows import MICROS, MINUTE_US
+from livelens.engine.windows import MINUTE_US
 from livelens.errors import InvalidInput, NotFound
 from livelens.events.pseudonymise import Pseudonymiser
 from livelens.events.reference import ReferenceData
@@ -180,8 +180,7 @@ class LiveHub:
             seen = self._ingested_at.get(session_id)
             if state is None or seen is None or self.clock() - seen > LIVE_WITHIN:
                 return 0
-            at = datetime.fromtimestamp(state.last_us / MICROS, UTC)
-            events = execution_events(recommendation, state.platform, at)
+            events = execution_events(recommendation, state.platform, state.last_at)
         if not events:
             return 0
         return int(self.ingest(SourceBatch(EXECUTION_SOURCE, events)).new.num_rows)
@@ -379,7 +378,7 @@ class LiveHub:
         panels = self.decisions.panels(session_id, state.room_id, now, self.names)
         return build_frame(
             metrics,
-            at=datetime.fromtimestamp(state.last_us / MICROS, UTC),
+            at=state.last_at,
             names=self.names,
             hot_words=words.hot(state.last_us // MINUTE_US) if words else [],
             insights=list(self.insights.get(session_id, {}).values()),

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 import msgspec
@@ -37,7 +37,6 @@ from livelens.api.compliance import ComplianceGate
 from livelens.api.decision_panels import decide_by, recommendation_row
 from livelens.dashboard.frame import LiveRecommendation
 from livelens.engine.session_state import SessionState
-from livelens.engine.windows import MICROS
 from livelens.events.reference import Product, ReferenceData
 from livelens.events.schema import Event
 from livelens.governance.audit import AuditLog
@@ -232,7 +231,7 @@ class LiveRecommender:
                 self.audit.append(AUTO_ACTOR, "recommendation.fate", rec_id, details, at=now)
                 if live:
                     self._executions.extend(
-                        execution_events(recommendation, state.platform, _event_time(state))
+                        execution_events(recommendation, state.platform, state.last_at)
                     )
             entries[rec_id] = self.ledger.entry(rec_id)
         return True
@@ -242,7 +241,7 @@ class LiveRecommender:
         session ended, every pending one) become ``expired``. Those recorded after the fact (the
         replay's ``record``) are the reviewer's, and are left alone."""
         entries = self._session(state.session_id, state.room_id).entries
-        at = _event_time(state)
+        at = state.last_at
         changed = False
         for rec_id, entry in list(entries.items()):
             if entry.fate != "pending" or (not final and at < decide_by(entry.recommendation)):
@@ -315,8 +314,3 @@ class LiveRecommender:
 
     def rooms_sessions(self, room_id: str) -> set[str]:
         return {s for s, session in self._sessions.items() if session.room_id == room_id}
-
-
-def _event_time(state: SessionState) -> datetime:
-    """The session's latest event time: when the live is now, in its own clock."""
-    return datetime.fromtimestamp(state.last_us / MICROS, UTC)

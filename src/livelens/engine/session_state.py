@@ -10,6 +10,7 @@ or on arrival order within the allowed lateness.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import msgspec
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 
 from livelens.engine.counters import CountersSnapshot, MinuteCounters
 from livelens.engine.viewers import JOIN, LEAVE, ViewerSessions, ViewerSnapshot
-from livelens.engine.windows import MINUTE_US, Int64Array
+from livelens.engine.windows import MICROS, MINUTE_US, Int64Array
 
 COUNTED: Final = (
     "events",
@@ -157,6 +158,11 @@ class SessionState:
         self.pins: list[tuple[int, str]] = []
         self.promos: dict[str, Promo] = {}
         self.currency: str | None = None
+
+    @property
+    def last_at(self) -> datetime:
+        """The session's latest event time: when the live is now, in its own clock."""
+        return datetime.fromtimestamp(self.last_us / MICROS, UTC)
 
     # Update -------------------------------------------------------------------------------
     def add(self, batch: pa.Table, ts_us: Int64Array, watermark_us: int) -> None:

@@ -269,8 +269,18 @@ def _model_basis(model: ModelUplift) -> str:
 
 
 def _uplift(playbook: Playbook, context: Context, model: ModelUplift | None = None) -> Uplift:
+    """The ledger's estimate where it has measured the playbook, else the model's, else none."""
     estimate = context.uplift.get(playbook.id)
-    if (estimate is None or estimate.outcomes == 0) and model is not None:
+    if estimate is not None and estimate.outcomes > 0:
+        return Uplift(
+            metric=UPLIFT_METRIC,
+            value=round(estimate.mean, 4),
+            low=round(estimate.low, 4),
+            high=round(estimate.high, 4),
+            source="ledger",
+            basis=f"{estimate.outcomes} measured outcome(s), shrunk toward no effect",
+        )
+    if model is not None:
         return Uplift(
             metric=UPLIFT_METRIC,
             value=round(model.value, 4),
@@ -279,25 +289,16 @@ def _uplift(playbook: Playbook, context: Context, model: ModelUplift | None = No
             source="model",
             basis=_model_basis(model),
         )
-    if estimate is None or estimate.outcomes == 0:
-        return Uplift(
-            metric=UPLIFT_METRIC,
-            value=None,
-            low=None,
-            high=None,
-            source="unknown",
-            basis=(
-                "no measured outcome of this playbook yet, and no model for its action: "
-                "accept it and measure it"
-            ),
-        )
     return Uplift(
         metric=UPLIFT_METRIC,
-        value=round(estimate.mean, 4),
-        low=round(estimate.low, 4),
-        high=round(estimate.high, 4),
-        source="ledger",
-        basis=f"{estimate.outcomes} measured outcome(s), shrunk toward no effect",
+        value=None,
+        low=None,
+        high=None,
+        source="unknown",
+        basis=(
+            "no measured outcome of this playbook yet, and no model for its action: "
+            "accept it and measure it"
+        ),
     )
 
 

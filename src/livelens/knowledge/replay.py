@@ -24,6 +24,7 @@ from livelens.knowledge.playbooks import Playbook
 from livelens.knowledge.price_checks import by_minute
 from livelens.knowledge.recommender import Context, Replay, replay_session
 from livelens.knowledge.room_past import RoomPast, room_past
+from livelens.store.base import SessionSummary
 from livelens.store.duckdb import DuckDBStore
 
 MAX_PAST_SESSIONS: Final = 20  # the room's latest earlier sessions the recommender reads
@@ -42,13 +43,15 @@ def read_room_past(
     products: Sequence[Product],
     *,
     with_responses: bool = True,
+    summaries: Sequence[SessionSummary] | None = None,
 ) -> RoomPast:
     """The room's earlier sessions as the recommender reads them
     (:func:`~livelens.knowledge.room_past.room_past`): the latest ``MAX_PAST_SESSIONS`` of the
     same room and platform that started before ``session_id``, only the event types the price
     history (and, ``with_responses``, the price response) read. Call with the store's session
-    table up to date (the live hub summarises first)."""
-    summaries = store.sessions()
+    table up to date (the live hub summarises first); ``summaries``: that table, when at hand."""
+    if summaries is None:
+        summaries = store.sessions()
     this = next((s for s in summaries if s.session_id == session_id), None)
     if this is None:
         return RoomPast()
@@ -97,19 +100,15 @@ def session_prices(
     return _minutely(changes, started_us, "price_minor"), _minutely(paid, started_us, "unit_minor")
 
 
-def _started_before(store: DuckDBStore, session_id: str) -> set[str]:
-    """The stored sessions that started before ``session_id``: the ledger outcomes its live
-    could have known (not its own, not a later session's)."""
-    summaries = store.sessions()
-    this = next(s for s in summaries if s.session_id == session_id)
-    return {s.session_id for s in summaries if s.started_at < this.started_at}
-
-
 def recommend_session(store: DuckDBStore, session_id: str, playbooks: Sequence[Playbook]) -> Replay:
     """What the playbooks would have recommended, minute by minute, in a stored session."""
-    if session_id not in {s.session_id for s in store.sessions()}:
+    summaries = store.sessions()
+    this = next((s for s in summaries if s.session_id == session_id), None)
+    if this is None:
         msg = f"session {session_id!r} is not in the store; `livelens sessions` lists them"
         raise NotFound(msg)
+    # the ledger outcomes its live could have known: not its own, not a later session's
+    started_before = {s.session_id for s in summaries if s.started_at < this.started_at}
     reference = store.reference()
     if not reference.products:
         msg = "the store has no catalog: load one with `livelens ingest --catalog FILE --db …`"
@@ -129,9 +128,13 @@ def recommend_session(store: DuckDBStore, session_id: str, playbooks: Sequence[P
         licences=LicenceRegistry(store).licences(),
         prices=prices,
         paid=paid,
-        uplift=Ledger(store.con).estimates(sessions=_started_before(store, session_id)),
+        uplift=Ledger(store.con).estimates(sessions=started_before),
         past=read_room_past(
-            store, session_id, reference.products, with_responses=needs_price_model(playbooks)
+            store,
+            session_id,
+            reference.products,
+            with_responses=needs_price_model(playbooks),
+            summaries=summaries,
         ),
     )
     reads_alerts = any(c.fact.startswith("alert_open") for p in playbooks for c in p.when)

@@ -25,23 +25,15 @@ import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from livelens.intelligence.elasticity import PriceResponse
+from livelens.intelligence.elasticity import PRICE_RESPONSE_TYPES, PriceResponse
 from livelens.intelligence.price_guardrails import DEFAULT_MAX_DISCOUNT_PCT, Guardrails
 from livelens.intelligence.pricing import PriceSuggestion, suggest_for_product
 from livelens.store.duckdb import DuckDBStore
 
 EARLIER_SESSIONS: Final = 5
 PRICED_PRODUCTS: Final = 10
-PRICE_EVENT_TYPES: Final = (
-    "product.click",
-    "order.paid",
-    "price.change",
-    "promo.start",
-    "promo.end",
-    "host.product_pin",
-    "host.persona_switch",
-    "stock.set",  # the stock left that caps a suggestion's units
-)
+# what the price response reads, and the stock left that caps a suggestion's units
+PRICE_EVENT_TYPES: Final = (*PRICE_RESPONSE_TYPES, "stock.set")
 
 
 class PriceRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -51,6 +51,7 @@ CHROMIUM_ARGS = [
 ]
 # An interaction peak at minutes 10-17 (the playbooks' flash discount) in a 24-minute session
 CONFIG = SimulationConfig(minutes=24, peak_viewers=300, seed=3, peak_window=(10, 17))
+SESSION = "sim-3"  # the simulator's id for seed 3
 # … after a session of the same room the day before: the alerts' expected curve
 EARLIER = SimulationConfig(
     minutes=24,
@@ -87,27 +88,44 @@ def live_events() -> list[Event]:
 
 
 class Feeder:
-    """Plays the simulated session into the hub at ``SPEED`` on a thread; ``pause`` holds the
-    session's clock (nothing arrives, so nothing expires), ``stop`` ends it early."""
+    """Plays the simulated session into the hub at ``SPEED`` on a thread; ``hold_at_pending``
+    holds the session's clock (nothing arrives, so nothing expires) as soon as the ledger holds a
+    pending recommendation of the action given, ``resume`` lets it go on, ``stop`` ends it early.
+
+    The hold is the feeder's own, before its next batch: a test that paused on what the page
+    shows could be minutes of event time late on a loaded machine, and find the recommendation
+    expired."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
         self.stopping = threading.Event()
         self.running = threading.Event()
         self.running.set()
+        self.held = threading.Event()
+        self.hold_action: str | None = None
         self.batches = 0
         self.thread = threading.Thread(target=self._run, name="screen-feeder", daemon=True)
 
     def _run(self) -> None:
         for batch in Pacer(speed=SPEED).pace("simulator", live_events()):
+            if self.hold_action is not None and self._pending(self.hold_action):
+                self.hold_action = None
+                self.running.clear()
+                self.held.set()
             self.running.wait()
             if self.stopping.is_set():
                 return
             self.service.hub.ingest(batch)
             self.batches += 1
 
-    def pause(self) -> None:
-        self.running.clear()
+    def _pending(self, action: str) -> bool:
+        with self.service.hub.lock:
+            entries = Ledger(self.service.store.con).entries(SESSION)
+        return any(e.fate == "pending" and e.recommendation.action == action for e in entries)
+
+    def hold_at_pending(self, action: str) -> None:
+        self.held.clear()
+        self.hold_action = action
 
     def resume(self) -> None:
         self.running.set()
@@ -141,7 +159,7 @@ def service(tmp_path: Path) -> Iterator[Service]:
             opened.hub.compliance.put(licence)
         # the AI host answers the live's questions from the session's catalog
         catalog = catalog_from_json(msgspec.json.encode(reference), "the simulated catalog")
-        opened.app.state.qa.load("sim-3", catalog)
+        opened.app.state.qa.load(SESSION, catalog)
     yield opened
     opened.close()
 
@@ -155,8 +173,9 @@ def server(service: Service) -> Iterator[ServerThread]:
 
 @pytest.fixture
 def feeder(service: Service, server: ServerThread) -> Iterator[Feeder]:
-    running = Feeder(service).start()
-    yield running
+    running = Feeder(service)
+    running.hold_at_pending("flash_discount")  # the manager decides on the first one
+    yield running.start()
     running.stop()
 
 
@@ -223,7 +242,7 @@ def test_the_live_screen_follows_the_session_by_push(
             )
             frames = page.evaluate("window.livelens.framesReceived")
             assert int(page.locator("body").get_attribute("data-frames") or 0) >= frames
-            assert page.evaluate("window.livelens.lastFrame.session_id") == "sim-3"
+            assert page.evaluate("window.livelens.lastFrame.session_id") == SESSION
 
             # Far enough in for hosts to have changed and a promotion to have started.
             page.wait_for_function("window.livelens.lastFrame.minute >= 9", timeout=20_000)
@@ -264,9 +283,9 @@ def test_the_live_screen_follows_the_session_by_push(
             assert "单（" in top.locator(".nowcast-orders").inner_text()
 
             # A recommendation arrives by push, with its uplift and evidence …
+            assert feeder.held.wait(timeout=60), "no flash discount was recommended"
             pending = '#recommendations li[data-fate="pending"][data-action="flash_discount"]'
             page.wait_for_selector(pending, timeout=30_000)
-            feeder.pause()  # the live holds still while the manager decides: nothing expires
             row = page.locator(pending).first
             rec_id = row.get_attribute("data-key")
             assert rec_id is not None
@@ -298,7 +317,7 @@ def test_the_live_screen_follows_the_session_by_push(
             alert.locator("button.ack").click()
             page.wait_for_selector(f'#alerts li.acked[data-key="{alert_id}"]', timeout=10_000)
             with service.hub.lock:
-                stored = AlertStore(service.store.con).alerts("sim-3")
+                stored = AlertStore(service.store.con).alerts(SESSION)
             acked = {s.alert.alert_id: s.acked_by for s in stored}
             assert acked[alert_id or ""] == service.first_admin.info.name
 

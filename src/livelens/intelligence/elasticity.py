@@ -272,7 +272,8 @@ def fit_poisson(
 
     The covariance is the larger (per coefficient, through its diagonal scale) of the HC3
     sandwich and the Pearson-dispersion model covariance. Raises ``np.linalg.LinAlgError`` when
-    the design is singular or the fit does not converge.
+    the design is singular (exactly, or numerically: a variance that is not positive) or the fit
+    does not converge.
     """
     if np.linalg.matrix_rank(x) < x.shape[1]:
         msg = "design matrix is rank deficient"
@@ -302,6 +303,9 @@ def fit_poisson(
     dof = max(len(y) - x.shape[1], 1)
     dispersion = max(1.0, float(((y - mu) ** 2 / mu).sum() / dof))
     model = bread * dispersion
+    if not np.all(np.diag(model) > 0) or not np.all(np.isfinite(sandwich)):
+        msg = "the information matrix is numerically singular (no variance left to estimate)"
+        raise np.linalg.LinAlgError(msg)
     scale = np.sqrt(np.maximum(np.diag(sandwich), np.diag(model)) / np.diag(model))
     return beta, model * np.outer(scale, scale)
 

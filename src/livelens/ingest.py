@@ -2,7 +2,7 @@
 
 For each batch a source yields, ingest applies the checks that need context (event time within
 bounds of the ingest clock), gives events without an ``event_id`` one derived from their content,
-drops repeats of an ``event_id`` (within the batch here, against the store with one anti-join),
+drops repeats of an ``event_id`` (within the batch here, against the store by its event-id hashes),
 replaces raw viewer ids by keyed pseudonyms, drops nicknames unless the policy keeps them, and
 appends the batch to the store in one columnar write. Every rejected record goes to the quarantine
 with its reason, place and raw text; a bad record never costs a good one.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -65,7 +65,9 @@ def derive_event_id(event: Event) -> str:
 
 
 @dataclass(slots=True)
-class _Prepared:
+class PreparedBatch:
+    """A batch validated, de-duplicated within itself and pseudonymised, not yet stored."""
+
     table: pa.Table
     rejections: list[Rejection]
     duplicates: int = 0
@@ -90,18 +92,19 @@ def _first_occurrences(ids: pa.ChunkedArray) -> pa.Array:
     return pa.array(keep, pa.bool_())
 
 
-def _prepare(
+def prepare_batch(
     batch: SourceBatch,
     pseudonymiser: Pseudonymiser,
     policy: IngestPolicy,
     now: datetime,
-) -> _Prepared:
-    """Columnar checks and transforms of one batch; Python touches each event only to id it."""
+) -> PreparedBatch:
+    """Columnar checks and transforms of one batch; Python touches each event only to id it.
+    Reads nothing shared but the pseudonymiser's memo, so it may run outside a caller's lock."""
     for event in batch.events:
         if event.event_id is None:
             event.event_id = derive_event_id(event)
     table, order = events_to_table_ordered(batch.events)
-    prepared = _Prepared(table, list(batch.rejections))
+    prepared = PreparedBatch(table, list(batch.rejections))
 
     latest = now + policy.max_future
     ts = table["ts"]
@@ -158,14 +161,26 @@ def ingest_batch(
     policy: IngestPolicy,
 ) -> BatchResult:
     """Ingest one batch and return the events it newly stored (for the live engine)."""
-    prepared = _prepare(batch, pseudonymiser, policy, now)
+    return store_batch(prepare_batch(batch, pseudonymiser, policy, now), store, now=now)
+
+
+def store_batch(
+    prepared: PreparedBatch,
+    store: EventStore,
+    *,
+    now: datetime,
+    meanwhile: Callable[[pa.Table], None] | None = None,
+) -> BatchResult:
+    """Store a prepared batch: its rejections into the quarantine, its events not stored yet into
+    the events (``meanwhile(new)`` runs while they are written, see
+    :meth:`~livelens.store.base.EventStore.append_new_events`)."""
     store.append_quarantine(prepared.rejections, now)
-    new = store.append_new_events(prepared.table)
+    new = store.append_new_events(prepared.table, meanwhile)
     duplicates = prepared.duplicates + prepared.table.num_rows - new.num_rows
     return BatchResult(new=new, duplicates=duplicates, rejections=prepared.rejections)
 
 
-def _write(store: EventStore, prepared: _Prepared, now: datetime) -> int:
+def _write(store: EventStore, prepared: PreparedBatch, now: datetime) -> int:
     store.append_quarantine(prepared.rejections, now)
     return store.append_events(prepared.table)
 
@@ -190,7 +205,7 @@ def ingest(
     quarantined: Counter[str] = Counter()
     sessions: set[str] = set()
 
-    def settle(write: Future[int], prepared: _Prepared) -> None:
+    def settle(write: Future[int], prepared: PreparedBatch) -> None:
         inserted = write.result()
         report.accepted += inserted
         report.duplicates += prepared.duplicates + prepared.table.num_rows - inserted
@@ -199,12 +214,12 @@ def ingest(
             sessions.update(pc.unique(prepared.table["session_id"]).to_pylist())
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="livelens-writer") as writer:
-        in_flight: tuple[Future[int], _Prepared] | None = None
+        in_flight: tuple[Future[int], PreparedBatch] | None = None
         for source in sources:
             for batch in source:
                 if batch.source not in report.sources:
                     report.sources.append(batch.source)
-                prepared = _prepare(batch, pseudonymiser, policy, now)
+                prepared = prepare_batch(batch, pseudonymiser, policy, now)
                 if in_flight is not None:
                     settle(*in_flight)
                 in_flight = (writer.submit(_write, store, prepared, now), prepared)

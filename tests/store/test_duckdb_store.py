@@ -8,7 +8,10 @@ from pathlib import Path
 
 import duckdb
 import msgspec
+import pyarrow as pa
+import pytest
 
+from livelens.errors import StoreError
 from livelens.events import codec
 from livelens.events.columns import EVENTS_SCHEMA, events_to_table, table_to_events
 from livelens.events.schema import EVENT_TYPES, Event, StockSet
@@ -56,3 +59,40 @@ def test_a_store_from_before_stock_set_opens_and_takes_stock_events(tmp_path: Pa
         assert table.schema == EVENTS_SCHEMA
         assert list(table_to_events(table)) == [_utc(old), _utc(stock)]
         assert reopened.event_counts() == {"order.paid": 1, "stock.set": 1}
+
+
+def _to_view(store: DuckDBStore) -> None:
+    """Make appends fail while reads still work: the events become a view of a renamed table."""
+    store.con.execute("ALTER TABLE events RENAME TO events_kept")
+    store.con.execute("CREATE VIEW events AS SELECT * FROM events_kept")
+
+
+def test_meanwhile_runs_on_the_new_events_while_they_are_written(tmp_path: Path) -> None:
+    first = [make_event("like", event_id=f"l-{n}") for n in range(3)]
+    seen: list[list[str]] = []
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.append_events(events_to_table(first[:1]))
+
+        def meanwhile(new: pa.Table) -> None:
+            seen.append(new["event_id"].to_pylist())
+
+        new = store.append_new_events(events_to_table(first), meanwhile)
+        assert seen == [["l-1", "l-2"]] == [new["event_id"].to_pylist()]  # l-0 was stored
+        assert new.schema == EVENTS_SCHEMA
+        assert store.event_counts() == {"like": 3}  # written when it returns
+        assert store.append_new_events(events_to_table(first), meanwhile).num_rows == 0
+        assert seen[-1] == []
+
+
+def test_a_failed_write_is_raised_after_meanwhile_and_remembers_nothing(tmp_path: Path) -> None:
+    events = [make_event("like", event_id=f"l-{n}") for n in range(2)]
+    ran: list[int] = []
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.append_events(events_to_table(events[:1]))
+        _to_view(store)
+        with pytest.raises(StoreError, match=r"cannot append 1 events to store .*s\.duckdb"):
+            store.append_new_events(events_to_table(events), lambda new: ran.append(new.num_rows))
+        assert ran == [1]  # it ran, and the caller learns its work is not backed by the store
+        store.con.execute("DROP VIEW events")
+        store.con.execute("ALTER TABLE events_kept RENAME TO events")
+        assert store.append_events(events_to_table(events)) == 1  # l-1 is still new

@@ -38,7 +38,7 @@ from livelens.dashboard.frame import LiveFrame, LiveInsight, build_frame
 from livelens.engine.live import LiveEngine
 from livelens.engine.session_state import SessionState
 from livelens.engine.windows import MINUTE_US
-from livelens.errors import InvalidInput, NotFound
+from livelens.errors import InvalidInput, NotFound, StoreError
 from livelens.events.pseudonymise import Pseudonymiser
 from livelens.events.reference import ReferenceData
 from livelens.governance.audit import AuditLog
@@ -48,7 +48,7 @@ from livelens.information.analysis import with_display_names
 from livelens.information.compute import metrics_of
 from livelens.information.detectors import detect_all
 from livelens.information.metrics import SessionMetrics
-from livelens.ingest import BatchResult, IngestPolicy, ingest_batch
+from livelens.ingest import BatchResult, IngestPolicy, prepare_batch, store_batch
 from livelens.knowledge.execution import EXECUTION_SOURCE, execution_events
 from livelens.knowledge.ledger import Ledger
 from livelens.knowledge.playbooks import Playbook, starter_playbooks
@@ -115,6 +115,8 @@ class LiveHub:
             webhooks=webhooks_from_env() if webhooks is None else webhooks,
         )
         self._undecided: set[str] = set()  # live sessions with events the decisions have not seen
+        self._names_stale = False  # a new session arrived: re-read the display names
+        self._unbacked: str | None = None  # why the live state is ahead of the store, if it is
 
     # -- feeding ---------------------------------------------------------------------------------
 
@@ -128,14 +130,38 @@ class LiveHub:
             return rows
 
     def ingest(self, batch: SourceBatch) -> BatchResult:
-        """Ingest one batch; its new events reach the engine before this returns."""
+        """Ingest one batch; its new events are stored and reach the engine before this returns.
+
+        The batch is prepared (validated, pseudonymised) before the lock is taken, so concurrent
+        requests prepare side by side; the engine folds the new events while the store writes
+        them. Should that write fail after the fold, the live state holds events the store
+        lacks: the hub refuses every later batch (:class:`StoreError`) until a restart rebuilds
+        it from the store.
+        """
+        now = self.clock()
+        prepared = prepare_batch(batch, self.pseudonymiser, self.policy, now)
         with self.lock:
-            result = ingest_batch(
-                batch, self.store, self.pseudonymiser, now=self.clock(), policy=self.policy
-            )
+            if self._unbacked is not None:
+                raise StoreError(self._unbacked)
+            folded: list[pa.Table] = []
+
+            def fold(new: pa.Table) -> None:
+                folded.append(new)
+                self._fold_state(new)
+
+            try:
+                result = store_batch(prepared, self.store, now=now, meanwhile=fold)
+            except Exception as error:
+                if folded and folded[0].num_rows:
+                    self._unbacked = (
+                        f"the store failed to write {folded[0].num_rows} events the live engine "
+                        f"had already counted ({error}); restart the server to rebuild the live "
+                        "state from the store"
+                    )
+                raise
             self._audit_host_changes(batch.source, result.new)
             self._unsummarised.update(result.new["session_id"].unique().to_pylist())
-            self._fold(result.new)
+            self._fold_decisions(result.new)
             for listener in self.listeners:
                 listener(result.new)
         return result
@@ -297,13 +323,27 @@ class LiveHub:
     def _fold(self, new: pa.Table, *, live: bool = True) -> None:
         """Apply stored events; ``live=False`` when replaying the store at start (violations
         found then were recorded when the events first arrived)."""
+        self._fold_state(new)
+        self._fold_decisions(new, live=live)
+
+    def _fold_state(self, new: pa.Table) -> None:
+        """The in-memory part of a fold, which reads nothing from the store (it may run while
+        the store writes ``new``): the engine, the hot words, the recommender's price inputs."""
         if new.num_rows == 0:
             return
         if any(s not in self.engine.sessions for s in pc.unique(new["session_id"]).to_pylist()):
-            self.names = self.store.display_names()  # a new session may come with a new catalog
+            self._names_stale = True  # a new session may come with a new catalog
         self.engine.process(new)
         self._fold_words(new)
         self.decisions.fold(new)
+
+    def _fold_decisions(self, new: pa.Table, *, live: bool = True) -> None:
+        """The rest of a fold, once ``new`` is stored: names, the decision layer, compliance."""
+        if new.num_rows == 0:
+            return
+        if self._names_stale:
+            self.names = self.store.display_names()
+            self._names_stale = False
         touched = pc.unique(new["session_id"]).to_pylist()
         self._dirty.update(touched)
         if live:

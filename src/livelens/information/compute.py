@@ -43,13 +43,11 @@ def _label_at(timeline: list[tuple[int, str]], at_us: int) -> str | None:
     return timeline[index][1] if index >= 0 else None
 
 
-def _distinct_per_minute(pairs: set[tuple[int, str]], first_minute: int, minutes: int) -> list[int]:
-    """Distinct viewers per minute from (epoch minute, viewer) pairs."""
-    out = [0] * minutes
-    for minute, _ in pairs:
-        if 0 <= minute - first_minute < minutes:
-            out[minute - first_minute] += 1
-    return out
+def _distinct_per_minute(
+    per_minute: dict[int, set[str]], first_minute: int, minutes: int
+) -> list[int]:
+    """Distinct viewers per minute from each epoch minute's viewers."""
+    return [len(per_minute.get(first_minute + m, ())) for m in range(minutes)]
 
 
 def _series(state: SessionState, first_minute: int, minutes: int) -> MinuteSeries:

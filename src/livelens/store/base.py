@@ -6,7 +6,7 @@ same protocol.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -35,8 +35,12 @@ class EventStore(Protocol):
     def append_events(self, table: pa.Table) -> int:
         """Append events whose ``event_id`` is not stored yet; return how many were new."""
 
-    def append_new_events(self, table: pa.Table) -> pa.Table:
-        """Append events whose ``event_id`` is not stored yet; return exactly those."""
+    def append_new_events(
+        self, table: pa.Table, meanwhile: Callable[[pa.Table], None] | None = None
+    ) -> pa.Table:
+        """Append events whose ``event_id`` is not stored yet; return exactly those.
+        ``meanwhile(new)``, if given, runs while they are written; the write has finished (or
+        raised, after ``meanwhile``) on return."""
 
     def save_checkpoint(self, name: str, position: str, state: bytes, at: datetime) -> None: ...
 

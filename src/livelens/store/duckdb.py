@@ -15,7 +15,8 @@ opening a store written by an earlier version adds the columns it lacks, at the 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -114,6 +115,8 @@ class DuckDBStore:
         self._exec("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         self._ids: EventIdHashes | None = None  # built on the first append
         self._ids_rows = 0  # the events table's row count the hashes stand for
+        # append_new_events(meanwhile=...) writes through a second connection on its own thread
+        self._writer: tuple[duckdb.DuckDBPyConnection, ThreadPoolExecutor] | None = None
 
     def _add_new_columns(self) -> None:
         """Add the event columns a store written by an earlier version lacks (e.g. ``stock``).
@@ -154,6 +157,9 @@ class DuckDBStore:
         self._exec("ROLLBACK")
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer[1].shutdown()
+            self._writer[0].close()
         self.con.close()
 
     def __enter__(self) -> DuckDBStore:
@@ -175,16 +181,42 @@ class DuckDBStore:
             raise StoreError(msg)
 
     def append_events(self, table: pa.Table) -> int:
-        return int(self._append_unstored(table).num_rows)
+        new, hashes, ids = self._unstored(table)
+        self._insert(self.con, new, hashes, ids)
+        return int(new.num_rows)
 
-    def append_new_events(self, table: pa.Table) -> pa.Table:
-        """Append the events not stored yet and return exactly those (for the live engine)."""
-        return self._append_unstored(table).cast(EVENTS_SCHEMA)
+    def append_new_events(
+        self, table: pa.Table, meanwhile: Callable[[pa.Table], None] | None = None
+    ) -> pa.Table:
+        """Append the events not stored yet and return exactly those (for the live engine).
 
-    def _append_unstored(self, table: pa.Table) -> pa.Table:
-        if table.num_rows == 0:
-            return table
+        ``meanwhile(new)`` runs on the calling thread while the store writes ``new`` on its writer
+        connection (DuckDB releases the GIL), so work on the new events overlaps the write. The
+        write has finished when this returns; if it failed, its error is raised after
+        ``meanwhile`` ran, so the caller knows that what ``meanwhile`` did is not backed by
+        the store.
+        """
+        new, hashes, ids = self._unstored(table)
+        new = new.cast(EVENTS_SCHEMA)
+        if meanwhile is None:
+            self._insert(self.con, new, hashes, ids)
+            return new
+        if self._writer is None:
+            self._writer = (self.con.cursor(), ThreadPoolExecutor(1, "livelens-store"))
+        con, thread = self._writer
+        written = thread.submit(self._insert, con, new, hashes, ids)
+        try:
+            meanwhile(new)
+        finally:
+            written.result()
+        return new
+
+    def _unstored(self, table: pa.Table) -> tuple[pa.Table, Hashes, EventIdHashes]:
+        """The rows of ``table`` whose ``event_id`` is not stored, their id hashes, and the
+        hashes of the stored ids."""
         ids = self._stored_ids()
+        if table.num_rows == 0:
+            return table, np.empty(0, np.uint64), ids
         hashes = self._hashes(table)
         maybe = ids.maybe_stored(hashes)
         if maybe.any():
@@ -199,15 +231,24 @@ class DuckDBStore:
                 maybe & pc.is_in(table["event_id"], pa.array(stored, pa.string())).to_numpy(False)
             )
             table, hashes = table.filter(pa.array(keep)), hashes[keep]
-        if table.num_rows:
-            self.con.register("incoming_new", table)
-            try:
-                self._exec("INSERT INTO events BY NAME SELECT * FROM incoming_new")
-            finally:
-                self.con.unregister("incoming_new")
-            ids.add(hashes)
-            self._ids_rows += table.num_rows
-        return table
+        return table, hashes, ids
+
+    def _insert(
+        self, con: duckdb.DuckDBPyConnection, new: pa.Table, hashes: Hashes, ids: EventIdHashes
+    ) -> None:
+        """Insert rows known to be unstored through ``con`` and remember their id hashes."""
+        if new.num_rows == 0:
+            return
+        con.register("incoming_new", new)
+        try:
+            con.execute("INSERT INTO events BY NAME SELECT * FROM incoming_new").fetchall()
+        except duckdb.Error as error:
+            msg = f"cannot append {new.num_rows} events to store {self.path}: {error}"
+            raise StoreError(msg) from None
+        finally:
+            con.unregister("incoming_new")
+        ids.add(hashes)
+        self._ids_rows += new.num_rows
 
     def _stored_ids(self) -> EventIdHashes:
         (rows,) = self._exec("SELECT count(*) FROM events")[0]

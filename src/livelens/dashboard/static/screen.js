@@ -312,7 +312,10 @@
     rowNodes: new Map(), // list id -> Map(key -> <li>), for the decision panels of the shown frame
   };
 
-  window.livelens = { framesReceived: 0, lastFrame: null, lang: state.lang, session: null };
+  // drawn: [event count, wall-clock ms] of the latest frames painted (bench_live_screen --browser
+  // reads it to time an event from its ingest to the screen); bounded
+  window.livelens = { framesReceived: 0, lastFrame: null, lang: state.lang, session: null, drawn: [] };
+  const DRAWN_KEPT = 2000;
 
   function storedLang() {
     try {
@@ -1504,6 +1507,13 @@
     renderAlerts(frame, firstOfSession);
     renderRecommendations(frame, firstOfSession);
     renderAnswers(frame, firstOfSession);
+    // the charts paint in their own animation-frame callback, queued during this render: the
+    // next callback runs after it
+    window.requestAnimationFrame(() => {
+      const drawn = window.livelens.drawn;
+      drawn.push([frame.events, Date.now()]);
+      if (drawn.length > DRAWN_KEPT) drawn.splice(0, drawn.length - DRAWN_KEPT);
+    });
   }
 
   function scheduleRender() {

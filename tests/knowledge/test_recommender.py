@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 from livelens.comments.analyze import CommentAnalyzer
 from livelens.events.columns import events_to_table
 from livelens.events.reference import Persona, Product, ReferenceData
+from livelens.events.schema import Event
 from livelens.governance.licences import Appearance, Licence, licence_problems
 from livelens.information.compute import compute_session_metrics
 from livelens.information.metrics import SessionMetrics
+from livelens.intelligence.stock import StockMoves
 from livelens.knowledge.playbooks import parse_playbooks, starter_playbooks
 from livelens.knowledge.recommender import Context, recommend_at, replay_session
 from livelens.knowledge.uplift import UpliftEstimate
@@ -25,6 +27,7 @@ from livelens.sources.simulation.config import SimulationConfig
 from livelens.sources.simulation.licences import simulated_licences
 from livelens.sources.simulation.truth import GroundTruth
 from livelens.sources.simulator import build_session
+from livelens.testing import make_event
 
 # (seed, planted interaction peak): the default early peak, and later ones
 SESSIONS = ((1, None), (2, None), (3, None), (4, (30, 42)), (5, (35, 47)))
@@ -100,6 +103,42 @@ def test_the_peak_recommendation_fires_inside_the_peak_for_the_hot_product(
         price = next(e for e in first.evidence if e["check"] == "price")
         assert price["zh"].startswith("价格检查通过：底价 ")
         assert first.evidence[-1]["zh"] == "预期提升：暂无测量（接受后可测量）"
+
+
+def test_no_flash_discount_while_a_stock_set_leaves_too_few_units(
+    sessions: list[Simulated],
+) -> None:
+    """``peak-flash-discount`` wants more than 100 units of the hot product on hand: a
+    ``stock.set`` to 60 before the peak holds it back until a restock to 500."""
+    sim = sessions[3]  # its planted peak: minutes 30-41
+    hot = sim.truth.hot_product_id
+
+    def discounts(context: Context) -> list[int]:
+        replay = replay_session(starter_playbooks(), sim.metrics, sim.reference, context)
+        return [r.minute for r in replay.recommendations if r.action == "flash_discount"]
+
+    assert discounts(context_for(sim)) == [30]  # at the peak's start, with the catalog's stock
+    low = StockMoves()
+    minute = sim.metrics.started_at.replace(second=0, microsecond=0)
+    low.add(events_to_table([stock_set(sim, hot, minute + timedelta(minutes=20), 60)]))
+    assert discounts(context_for(sim, stock=low)) == []
+    low.add(events_to_table([stock_set(sim, hot, minute + timedelta(minutes=36), 500)]))
+    restocked = discounts(context_for(sim, stock=low))
+    assert restocked, "the peak lasts past the restock"
+    assert 36 <= restocked[0] < 42, restocked
+
+
+def stock_set(sim: Simulated, product_id: str, at: datetime, level: int) -> Event:
+    return make_event(
+        "stock.set",
+        event_id=f"stock-{level}",
+        ts=at.isoformat(),
+        room_id=sim.metrics.room_id,
+        session_id=sim.metrics.session_id,
+        platform=sim.metrics.platform,
+        product_id=product_id,
+        stock=level,
+    )
 
 
 def test_cooldowns_and_ranking(sessions: list[Simulated]) -> None:

@@ -41,6 +41,7 @@ from livelens.events.reference import Product, ReferenceData
 from livelens.events.schema import Event
 from livelens.governance.audit import AuditLog
 from livelens.information.metrics import SessionMetrics
+from livelens.intelligence.stock import STOCK_EVENT_TYPES, StockMoves
 from livelens.knowledge.autonomy import AUTO_ACTOR, AutonomyStore, Level, RoomAutonomy
 from livelens.knowledge.execution import execution_events
 from livelens.knowledge.facts import AlertSpan, facts_at
@@ -69,6 +70,7 @@ class _Session:
     context_of: tuple[int, int, int] = (0, 0, 0)  # identity of the catalog/personas/licences used
     price_changes: list[tuple[int, str, int]] = field(default_factory=list)  # (ts µs, product, ¤)
     paid: list[tuple[int, str, int]] = field(default_factory=list)  # (ts µs, product, unit ¤)
+    stock: StockMoves = field(default_factory=StockMoves)  # stock.set and order.paid so far
     last_fired: dict[str, int] = field(default_factory=dict)  # playbook id -> minute
     entries: dict[str, Entry] = field(default_factory=dict)  # what the live recorded, by id
 
@@ -109,6 +111,11 @@ class LiveRecommender:
         unit = pc.divide(paid["amount_minor"], paid["quantity"])  # as the replay: whole minor units
         for session, ts, product_id, unit_minor in self._priced(paid, unit):
             session.paid.append((ts, product_id, unit_minor))
+        moves = new.filter(pc.is_in(new["type"], pa.array(STOCK_EVENT_TYPES)))
+        if moves.num_rows:
+            for session_id in pc.unique(moves["session_id"]).to_pylist():
+                mine = moves.filter(pc.equal(moves["session_id"], session_id))
+                self._session(session_id, mine["room_id"][0].as_py()).stock.add(mine)
 
     def _priced(
         self, rows: pa.Table, price: pa.ChunkedArray
@@ -161,7 +168,7 @@ class LiveRecommender:
             ]
             if not ready:
                 continue
-            facts = facts_at(metrics, t, reference, alerts)
+            facts = facts_at(metrics, t, reference, alerts, stock=context.stock)
             found, _withheld = recommend_at(
                 ready, facts, context, _ranked_personas(metrics, t), names, gmv_shares(metrics, t)
             )
@@ -194,6 +201,7 @@ class LiveRecommender:
                 personas=dict(gate.personas),
                 licences=dict(gate.licences),
                 prices={},
+                stock=session.stock,  # the same moves, added to as batches arrive
                 uplift=uplift,  # read once per session
                 past=past,  # read once per session
             )

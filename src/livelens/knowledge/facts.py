@@ -8,7 +8,9 @@ from later minutes — so that replaying a past session shows what would have fi
   each against its rate so far, averaged (1.0 = the session's usual)
 - ``interaction_peak`` — ``interaction_index`` ≥ 1.3 and at least 10 minutes in
 - ``hot_product`` — the most clicked product so far (GMV breaks ties); absent before any click
-- ``hot_product.stock`` — its catalog stock less the orders so far
+- ``hot_product.stock`` — its units on hand at the end of minute ``t``: the last ``stock.set``
+  (else the catalog stock) less the units paid since
+  (:class:`~livelens.intelligence.stock.StockMoves`, the rule of the price suggestions)
 - ``hot_product.gmv_share`` — its share of the session's GMV so far
 - ``pinned_product`` — the product the host presents in minute ``t``;
   ``pinned_product.sized`` — it comes in sizes (a 尺码/size attribute in the catalog)
@@ -32,6 +34,7 @@ live scores a minute only once it is complete):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any, Final
 
 import msgspec
@@ -40,6 +43,7 @@ import numpy as np
 from livelens.events.reference import ReferenceData
 from livelens.information.metrics import SessionMetrics
 from livelens.intelligence.alerts import AlertChange
+from livelens.intelligence.stock import StockMoves
 
 PEAK_LIFT: Final = 1.3
 PEAK_MIN_MINUTE: Final = 10
@@ -47,6 +51,8 @@ RECENT_MINUTES: Final = 3
 CONCERN_MINUTES: Final = 5
 MIN_PERSONA_MINUTES: Final = 5
 SIZE_KEYS: Final = ("尺码", "size", "sizes", "尺寸")
+MINUTE: Final = timedelta(minutes=1)
+MICROSECOND: Final = timedelta(microseconds=1)
 
 Facts = dict[str, Any]
 
@@ -106,18 +112,17 @@ def _interaction_index(metrics: SessionMetrics, t: int) -> float:
     return float(np.mean(parts)) if parts else 0.0
 
 
-def _hot_product(metrics: SessionMetrics, t: int) -> tuple[str | None, int, int]:
-    """(product id, GMV so far, orders so far) of the most clicked product at minute ``t``."""
+def _hot_product(metrics: SessionMetrics, t: int) -> tuple[str | None, int]:
+    """(product id, GMV so far) of the most clicked product at minute ``t``."""
     best: tuple[int, int, str] | None = None
-    orders = 0
     for product_id, series in metrics.product_series.items():
         gmv, clicks = sum(series.gmv_minor[: t + 1]), sum(series.clicks[: t + 1])
         key = (clicks, gmv, product_id)  # popularity: interest first, not price × volume
         if (gmv or clicks) and (best is None or key > best):
-            best, orders = key, sum(series.orders[: t + 1])
+            best = key
     if best is None:
-        return None, 0, 0
-    return best[2], best[1], orders
+        return None, 0
+    return best[2], best[1]
 
 
 def _best_persona(metrics: SessionMetrics, t: int) -> str | None:
@@ -138,15 +143,18 @@ def facts_at(
     t: int,
     reference: ReferenceData,
     alerts: Sequence[AlertSpan] = (),
+    *,
+    stock: StockMoves,
 ) -> Facts:
     """The facts of minute ``t`` (see the module docstring); ``alerts``: the session's alert
-    spans (:func:`alert_spans`), none when the caller does not follow alerts."""
+    spans (:func:`alert_spans`), none when the caller does not follow alerts; ``stock``: the
+    session's stock moves (at least up to the end of minute ``t``)."""
     if not 0 <= t < metrics.minutes:
         msg = f"minute {t} is outside the session's {metrics.minutes} minutes"
         raise ValueError(msg)
     series = metrics.series
     index = _interaction_index(metrics, t)
-    hot, hot_gmv, hot_orders = _hot_product(metrics, t)
+    hot, hot_gmv = _hot_product(metrics, t)
     products = {p.product_id: p for p in reference.products}
     total_gmv = sum(series.gmv_minor[: t + 1])
     recent = slice(max(0, t - CONCERN_MINUTES + 1), t + 1)
@@ -168,8 +176,9 @@ def facts_at(
         attributes = products[pinned].attributes
         facts["pinned_product.sized"] = any(key in attributes for key in SIZE_KEYS)
     if hot is not None:
-        stock = products[hot].stock if hot in products else 0
-        facts["hot_product.stock"] = max(0, stock - hot_orders)
+        minute_end = metrics.started_at.replace(second=0, microsecond=0) + (t + 1) * MINUTE
+        on_hand = stock.level(products[hot], minute_end - MICROSECOND) if hot in products else None
+        facts["hot_product.stock"] = on_hand.units if on_hand is not None else 0
         facts["hot_product.gmv_share"] = round(hot_gmv / total_gmv, 3) if total_gmv else 0.0
     questions = series.concerns.get("?", [])
     asked = sum(questions[recent]) if questions else 0

@@ -42,6 +42,7 @@ from livelens.events.reference import Persona, Product, ReferenceData
 from livelens.governance.licences import Appearance, Licence, licence_problems
 from livelens.information.metrics import SessionMetrics
 from livelens.intelligence.price_guardrails import PriceHistory
+from livelens.intelligence.stock import StockMoves
 from livelens.knowledge.evidence_text import UpliftFigure, Wording, worded
 from livelens.knowledge.facts import AlertSpan, Facts, facts_at
 from livelens.knowledge.playbooks import Condition, Playbook
@@ -130,6 +131,9 @@ class Context(msgspec.Struct, kw_only=True, frozen=True):
     uplift: dict[str, UpliftEstimate]  # playbook id -> ledger estimate
     paid: dict[str, list[tuple[int, int]]] = {}  # product -> [(minute, unit price paid)]
     past: RoomPast = RoomPast()
+    # the session's stock.set and order.paid so far (the live adds to it as batches arrive);
+    # empty: every product has its catalog stock
+    stock: StockMoves = msgspec.field(default_factory=StockMoves)
 
     def price_at(self, product_id: str, minute: int) -> int:
         current = self.products[product_id].list_price_minor
@@ -469,7 +473,7 @@ def replay_session(
         ]
         if not ready:
             continue
-        facts = facts_at(metrics, t, reference, alerts)
+        facts = facts_at(metrics, t, reference, alerts, stock=context.stock)
         made, refused = recommend_at(
             ready, facts, context, _ranked_personas(metrics, t), names, gmv_shares(metrics, t)
         )

@@ -18,6 +18,7 @@ from livelens.governance.licence_registry import LicenceRegistry
 from livelens.information.compute import compute_session_metrics
 from livelens.intelligence.alert_scan import session_alert_changes
 from livelens.intelligence.elasticity import PRICE_RESPONSE_TYPES
+from livelens.intelligence.stock import StockMoves
 from livelens.knowledge.facts import AlertSpan, alert_spans
 from livelens.knowledge.ledger import Ledger
 from livelens.knowledge.playbooks import Playbook
@@ -118,6 +119,8 @@ def recommend_session(store: DuckDBStore, session_id: str, playbooks: Sequence[P
     events = store.events(session_id)
     metrics = compute_session_metrics(events, comment_intents=analyzer.intents)
     prices, paid = session_prices(events, int(metrics.started_at.timestamp() * 1_000_000))
+    stock = StockMoves()
+    stock.add(events)
     context = Context(
         room_id=metrics.room_id,
         platform=metrics.platform,
@@ -128,6 +131,7 @@ def recommend_session(store: DuckDBStore, session_id: str, playbooks: Sequence[P
         licences=LicenceRegistry(store).licences(),
         prices=prices,
         paid=paid,
+        stock=stock,
         uplift=Ledger(store.con).estimates(sessions=started_before),
         past=read_room_past(
             store,

@@ -3,7 +3,7 @@
 Writes a reproducible event mix (bench/workload.py), then ingests it in a fresh child process
 so that the peak resident memory reported is the ingest's own. Prints events/s and peak RSS.
 
-    .venv/bin/python bench/bench_ingest.py [--events 1000000] [--viewers 200000]
+    .venv/bin/python bench/bench_ingest.py [--events 1000000] [--viewers 200000] [--workers 1]
 """
 
 from __future__ import annotations
@@ -30,13 +30,16 @@ from livelens.ingest import ingest
 from livelens.sources.jsonl import JsonLinesFile
 from livelens.store.duckdb import DuckDBStore
 
-path, db = Path(sys.argv[1]), Path(sys.argv[2])
+path, db, workers = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 start = time.perf_counter()
 with DuckDBStore(db) as store:
-    report = ingest([JsonLinesFile(path)], store, Pseudonymiser(b"b" * 32), now=datetime.now(UTC))
+    key, now = Pseudonymiser(b"b" * 32), datetime.now(UTC)
+    report = ingest([JsonLinesFile(path)], store, key, now=now, workers=workers)
 elapsed = time.perf_counter() - start
 peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": elapsed, "accepted": report.accepted, "peak_rss_kib": peak_kib}))
+workers_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest worker's
+print(json.dumps({"seconds": elapsed, "accepted": report.accepted, "peak_rss_kib": peak_kib,
+                  "worker_peak_rss_kib": workers_kib}))
 """
 
 
@@ -45,6 +48,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--viewers", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="ingest's worker processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="livelens-bench-") as tmp:
         source = Path(tmp) / "events.jsonl"
@@ -54,7 +58,7 @@ def main() -> None:
         for run in range(args.runs):
             db = Path(tmp) / f"run{run}.duckdb"
             out = subprocess.run(  # noqa: S603 - our own interpreter and script
-                [sys.executable, "-c", CHILD, str(source), str(db)],
+                [sys.executable, "-c", CHILD, str(source), str(db), str(args.workers)],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -67,6 +71,11 @@ def main() -> None:
             print(
                 f"run {run}: {rate:,.0f} events/s ({size_mb / result['seconds']:.0f} MB/s), "
                 f"peak RSS {result['peak_rss_kib'] / 1024:,.0f} MiB"
+                + (
+                    f" (+ workers, largest {result['worker_peak_rss_kib'] / 1024:,.0f} MiB each)"
+                    if args.workers > 1
+                    else ""
+                )
             )
         best = min(r["seconds"] for r in results)
         median = sorted(r["seconds"] for r in results)[len(results) // 2]
@@ -74,7 +83,8 @@ def main() -> None:
             f"ingest jsonl→duckdb: {args.events:,} events ({size_mb:.0f} MB), "
             f"median {args.events / median:,.0f} events/s, "
             f"best {args.events / best:,.0f} events/s, "
-            f"peak RSS {max(r['peak_rss_kib'] for r in results) / 1024:,.0f} MiB; "
+            f"peak RSS {max(r['peak_rss_kib'] for r in results) / 1024:,.0f} MiB"
+            f"{f' + {args.workers} workers' if args.workers > 1 else ''}; "
             f"{platform.processor() or platform.machine()}, {resource.getpagesize()} B pages, "
             f"python {platform.python_version()}"
         )

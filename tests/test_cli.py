@@ -58,12 +58,12 @@ def test_help_lists_every_command_on_one_line() -> None:
     assert all(not line.rstrip().endswith("...") for line in listed)
 
 
-def test_ingest_json_summary_is_one_object(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])  # 2: worker processes prepare the file
+def test_ingest_json_summary_is_one_object(tmp_path: Path, workers: str) -> None:
     path = tmp_path / "events.jsonl"
     path.write_bytes(jsonl([event_record("comment"), event_record("like")]) + b"{oops\n")
-    result = CliRunner().invoke(
-        cli, ["ingest", str(path), "--db", str(tmp_path / "s.duckdb"), "--json"]
-    )
+    args = ["ingest", str(path), "--db", str(tmp_path / "s.duckdb"), "--json"]
+    result = CliRunner().invoke(cli, [*args, "--workers", workers])
     assert result.exit_code == EXIT_QUARANTINED
     assert json.loads(result.stdout) == {
         "accepted": 2,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from livelens.events import codec
@@ -369,3 +370,42 @@ def test_quarantined_json_keeps_no_raw_identity(
     assert "dy-77881" not in row["raw"]
     assert "李四" not in row["raw"]
     assert pseudonymiser.pseudonym("douyin", "dy-77881") in row["raw"]
+
+
+def test_worker_processes_store_what_one_process_stores(
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
+    """``workers=2`` on a file cut into many parts: good records, repeats across parts, bad
+    JSON, a line over the limit, a blank line and a cut-off last line give the same events,
+    quarantine (line numbers included) and report as one process."""
+    records = [
+        event_record("comment", event_id=f"c-{i}", text=f"第{i}条", viewer_id=f"raw-{i % 37}")
+        for i in range(400)
+    ]
+    lines = [msgspec.json.encode(r) for r in records]
+    lines[50] = b'{"type": "comment", "ts": '  # malformed
+    lines[120] = b"x" * 3000  # over --max-line-bytes 2000
+    lines[121] = b""
+    lines[300] = lines[10]  # a repeat, parts apart
+    path = tmp_path / "many.jsonl"
+    path.write_bytes(b"\n".join(lines) + b'\n{"type": "like"')  # the last line cut off
+    source = JsonLinesFile(path, max_line_bytes=2000)
+    assert len(source.parts(4096)) > 10
+
+    def run(workers: int) -> tuple[dict[str, object], list[tuple[object, ...]], list[object]]:
+        with DuckDBStore(tmp_path / f"w{workers}.duckdb") as store:
+            report = ingest(
+                [source], store, pseudonymiser, now=NOW, workers=workers, part_bytes=4096
+            )
+            events = store.con.execute("SELECT * FROM events ORDER BY event_id").fetchall()
+            quarantine = store.con.execute(
+                "SELECT source, location, reason, detail, raw FROM quarantine ORDER BY location"
+            ).fetchall()
+        return report.summary(), events, quarantine
+
+    one, two = run(1), run(2)
+    summary = one[0]
+    assert (summary["accepted"], summary["duplicates"]) == (396, 1)  # 400: 2 bad, 1 blank, 1 repeat
+    assert summary["quarantined"] == {"truncated_record": 2, "line_too_long": 1}
+    assert two == one
+    assert [row[1] for row in one[2]] == ["line 121", "line 401", "line 51"]

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections import Counter
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+import multiprocessing
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 import msgspec
 import pyarrow as pa
@@ -27,7 +29,11 @@ from livelens.events.columns import TS_TYPE, events_to_table_ordered
 from livelens.events.pseudonymise import Pseudonymiser, redact_raw
 from livelens.events.schema import Event
 from livelens.sources.base import Rejection, Source, SourceBatch
+from livelens.sources.jsonl import JsonLinesFile
 from livelens.store.base import EventStore
+
+# About how much of a JSON Lines file one worker process prepares at a time (ingest --workers)
+PART_BYTES: Final = 16 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,12 +198,20 @@ def ingest(
     *,
     now: datetime,
     policy: IngestPolicy | None = None,
+    workers: int = 1,
+    part_bytes: int = PART_BYTES,
 ) -> IngestReport:
     """Read every source into ``store``; return what was accepted, repeated and quarantined.
 
     Decoding and columnar preparation of batch n+1 (Python, holding the GIL) overlap the store's
     write of batch n (DuckDB, releasing it) on a single writer thread, so writes stay in order and
     each batch is de-duplicated against everything written before it.
+
+    With ``workers`` > 1, each JSON Lines file is cut at line boundaries into parts of about
+    ``part_bytes`` (:meth:`~livelens.sources.jsonl.JsonLinesFile.parts`) that as many worker
+    processes decode and prepare side by side; this process writes their batches in file order,
+    so what is stored, counted and quarantined (line numbers included) is what one process
+    stores. Other sources are prepared here.
     """
     policy = policy or IngestPolicy()
     store.bind_key(pseudonymiser.key_id)
@@ -213,19 +227,64 @@ def ingest(
         if inserted:
             sessions.update(pc.unique(prepared.table["session_id"]).to_pylist())
 
+    batches = _prepared(sources, pseudonymiser, policy, now, workers, part_bytes)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="livelens-writer") as writer:
         in_flight: tuple[Future[int], PreparedBatch] | None = None
-        for source in sources:
-            for batch in source:
-                if batch.source not in report.sources:
-                    report.sources.append(batch.source)
-                prepared = prepare_batch(batch, pseudonymiser, policy, now)
-                if in_flight is not None:
-                    settle(*in_flight)
-                in_flight = (writer.submit(_write, store, prepared, now), prepared)
+        for source_name, prepared in batches:
+            if source_name not in report.sources:
+                report.sources.append(source_name)
+            if in_flight is not None:
+                settle(*in_flight)
+            in_flight = (writer.submit(_write, store, prepared, now), prepared)
         if in_flight is not None:
             settle(*in_flight)
     store.refresh_sessions(sorted(sessions))
     report.quarantined = dict(quarantined)
     report.sessions = sorted(sessions)
     return report
+
+
+def _prepared(
+    sources: Iterable[Source],
+    pseudonymiser: Pseudonymiser,
+    policy: IngestPolicy,
+    now: datetime,
+    workers: int,
+    part_bytes: int,
+) -> Iterator[tuple[str, PreparedBatch]]:
+    """Each batch of the sources, prepared, in order, with the name of its source."""
+    if workers <= 1:
+        for source in sources:
+            for batch in source:
+                yield batch.source, prepare_batch(batch, pseudonymiser, policy, now)
+        return
+    context = multiprocessing.get_context("spawn")  # never fork a process that holds DuckDB
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(pseudonymiser,)
+    ) as pool:
+        for source in sources:
+            if not isinstance(source, JsonLinesFile):
+                for batch in source:
+                    yield batch.source, prepare_batch(batch, pseudonymiser, policy, now)
+                continue
+            pending: deque[Future[list[tuple[str, PreparedBatch]]]] = deque()
+            for part in source.parts(part_bytes):
+                pending.append(pool.submit(_prepare_part, part, policy, now))
+                if len(pending) > 2 * workers:  # bounds the parts held in memory
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+
+
+_WORKER: dict[str, Pseudonymiser] = {}  # a worker process's pseudonymiser, memo kept across parts
+
+
+def _start_worker(pseudonymiser: Pseudonymiser) -> None:
+    _WORKER["pseudonymiser"] = pseudonymiser
+
+
+def _prepare_part(
+    part: JsonLinesFile, policy: IngestPolicy, now: datetime
+) -> list[tuple[str, PreparedBatch]]:
+    pseudonymiser = _WORKER["pseudonymiser"]
+    return [(b.source, prepare_batch(b, pseudonymiser, policy, now)) for b in part]

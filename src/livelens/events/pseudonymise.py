@@ -29,7 +29,7 @@ _BLOCK: Final = 64  # SHA-256's block size in bytes
 class Pseudonymiser:
     """Maps raw viewer ids to stable keyed pseudonyms; memoised, as viewers repeat."""
 
-    __slots__ = ("_cache", "_inner", "_outer", "key_id")
+    __slots__ = ("_cache", "_inner", "_key", "_outer", "key_id")
 
     def __init__(self, key: bytes) -> None:
         if len(key) < 16:
@@ -37,6 +37,7 @@ class Pseudonymiser:
             raise ConfigurationError(msg)
         # HMAC (RFC 2104) with the keyed inner and outer SHA-256 states computed once: each
         # pseudonym then costs two hash copies (0.5 µs) instead of hmac.digest's set-up (1.3 µs)
+        self._key = key
         block = hashlib.sha256(key).digest() if len(key) > _BLOCK else key
         block = block.ljust(_BLOCK, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
@@ -44,6 +45,10 @@ class Pseudonymiser:
         self._cache: dict[str, str] = {}
         # A public fingerprint of the key, stored with the data so a mismatch is detectable.
         self.key_id = hashlib.sha256(b"livelens-key-id:" + key).hexdigest()[:12]
+
+    def __reduce__(self) -> tuple[type[Pseudonymiser], tuple[bytes]]:
+        """Pickled as its key (for ingest's worker processes); the memo starts empty."""
+        return (Pseudonymiser, (self._key,))
 
     def pseudonym(self, platform: str, raw_id: str) -> str:
         """The pseudonym of one raw viewer id on ``platform``."""
@@ -70,7 +75,6 @@ class Pseudonymiser:
                 self._cache.clear()
             self._cache[scoped] = cached
         return cached
-
 
     def _hmac(self, message: bytes) -> bytes:
         """HMAC-SHA256(key, message), equal to ``hmac.digest(key, message, "sha256")``."""

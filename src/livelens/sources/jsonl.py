@@ -146,22 +146,81 @@ def _decode(source: str, block: _Block, max_line_bytes: int) -> SourceBatch:
 
 @dataclass(frozen=True, slots=True)
 class JsonLinesFile:
-    """A canonical JSON Lines file as a :class:`~livelens.sources.base.Source`."""
+    """A canonical JSON Lines file as a :class:`~livelens.sources.base.Source`: from ``start``
+    (the beginning when None) to the byte offset ``end``, a line boundary (the end when None)."""
 
     path: Path
     max_line_bytes: int = MAX_LINE_BYTES
     start: FilePosition | None = None
     block_bytes: int = READ_BYTES
+    end: int | None = None
 
     def __iter__(self) -> Iterator[SourceBatch]:
         with self.path.open("rb") as handle:
             if self.start is not None:
                 handle.seek(self.start.offset)
+            reader: BinaryIO = handle
+            if self.end is not None:
+                begin = self.start.offset if self.start is not None else 0
+                reader = _Bounded(handle, self.end - begin)  # type: ignore[assignment]
             blocks = _read_blocks(
-                handle, self.max_line_bytes, start=self.start, read_bytes=self.block_bytes
+                reader, self.max_line_bytes, start=self.start, read_bytes=self.block_bytes
             )
             for block in blocks:
                 yield _decode(str(self.path), block, self.max_line_bytes)
+
+    def parts(self, part_bytes: int) -> list[JsonLinesFile]:
+        """The file cut at line boundaries into parts of about ``part_bytes`` (a long line makes
+        its part longer), each knowing its first line's number, so that the parts read one after
+        the other give exactly the batches, rejections and line numbers of the whole file. Reads
+        the file once, counting newlines (never holding more than ``part_bytes`` of it)."""
+        parts: list[JsonLinesFile] = []
+        position = self.start or FilePosition()
+        offset, line = position.offset, position.line
+        limit = self.end
+        with self.path.open("rb") as handle:
+            handle.seek(offset)
+            while limit is None or offset < limit:
+                want = part_bytes if limit is None else min(part_bytes, limit - offset)
+                chunk = handle.read(want)
+                if not chunk:
+                    break
+                size, lines = len(chunk), chunk.count(b"\n")
+                while not chunk.endswith(b"\n") and (limit is None or offset + size < limit):
+                    chunk = handle.read(
+                        1 << 20 if limit is None else min(1 << 20, limit - offset - size)
+                    )
+                    if not chunk:
+                        break
+                    cut = chunk.find(b"\n")
+                    if cut >= 0:  # the line ends here: the part ends after it
+                        handle.seek(cut + 1 - len(chunk), io.SEEK_CUR)
+                        size, lines = size + cut + 1, lines + 1
+                        break
+                    size += len(chunk)
+                start = FilePosition(offset, line)
+                parts.append(
+                    JsonLinesFile(
+                        self.path, self.max_line_bytes, start, self.block_bytes, offset + size
+                    )
+                )
+                offset, line = offset + size, line + lines
+        return parts
+
+
+class _Bounded(io.RawIOBase):
+    """A read of at most ``remaining`` more bytes of ``handle``."""
+
+    def __init__(self, handle: BinaryIO, remaining: int) -> None:
+        self._handle, self._remaining = handle, remaining
+
+    def read(self, size: int = -1) -> bytes:
+        if self._remaining <= 0:
+            return b""
+        want = self._remaining if size < 0 else min(size, self._remaining)
+        data = self._handle.read(want)
+        self._remaining -= len(data)
+        return data
 
 
 class _Following(io.RawIOBase):

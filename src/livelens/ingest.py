@@ -16,6 +16,7 @@ import multiprocessing
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -253,20 +254,23 @@ def _prepared(
     part_bytes: int,
 ) -> Iterator[tuple[str, PreparedBatch]]:
     """Each batch of the sources, prepared, in order, with the name of its source."""
-    if workers <= 1:
+    with ExitStack() as stack:
+        pool: ProcessPoolExecutor | None = None
         for source in sources:
-            for batch in source:
-                yield batch.source, prepare_batch(batch, pseudonymiser, policy, now)
-        return
-    context = multiprocessing.get_context("spawn")  # never fork a process that holds DuckDB
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(pseudonymiser,)
-    ) as pool:
-        for source in sources:
-            if not isinstance(source, JsonLinesFile):
+            if workers <= 1 or not isinstance(source, JsonLinesFile):
                 for batch in source:
                     yield batch.source, prepare_batch(batch, pseudonymiser, policy, now)
                 continue
+            if pool is None:  # started at the first JSON Lines file, once
+                context = multiprocessing.get_context("spawn")  # never fork a DuckDB holder
+                pool = stack.enter_context(
+                    ProcessPoolExecutor(
+                        workers,
+                        mp_context=context,
+                        initializer=_start_worker,
+                        initargs=(pseudonymiser,),
+                    )
+                )
             pending: deque[Future[list[tuple[str, PreparedBatch]]]] = deque()
             for part in source.parts(part_bytes):
                 pending.append(pool.submit(_prepare_part, part, policy, now))

@@ -1,12 +1,7 @@
 """The embedded event store: one DuckDB file.
 
-Events are appended in bulk from Arrow tables. A batch is de-duplicated by event id against the
-stored events through the in-memory hashes of :mod:`livelens.store.event_ids`: only the ids whose
-hash is already known are looked up in the table (a primary-key index with ``INSERT OR IGNORE``
-measured ~10× slower than an anti-join, and the anti-join reads every stored id per batch). The
-hashes are rebuilt from the table whenever its row count is not what this store wrote (another
-connection wrote or deleted, or a transaction rolled back). Timestamps are ``TIMESTAMPTZ`` read
-back in UTC.
+Events are appended in bulk from Arrow tables, each event id once
+(:mod:`livelens.store.event_appends`). Timestamps are ``TIMESTAMPTZ`` read back in UTC.
 
 The events table evolves by adding nullable columns only (a new optional field or event type):
 opening a store written by an earlier version adds the columns it lacks, at the end.
@@ -16,16 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 import duckdb
 import msgspec
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from livelens.errors import StoreError
@@ -34,7 +26,7 @@ from livelens.events.reference import Persona, Product, ReferenceData
 from livelens.events.schema import SCHEMA_VERSION
 from livelens.sources.base import Rejection
 from livelens.store.base import SessionSummary
-from livelens.store.event_ids import EventIdHashes, Hashes
+from livelens.store.event_appends import EventAppends
 
 _SQL_TYPES: Final = {
     pa.string(): "VARCHAR",
@@ -113,10 +105,7 @@ class DuckDBStore:
         self._exec(_DDL)
         self._add_new_columns()
         self._exec("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        self._ids: EventIdHashes | None = None  # built on the first append
-        self._ids_rows = 0  # the events table's row count the hashes stand for
-        # append_new_events(meanwhile=...) writes through a second connection on its own thread
-        self._writer: tuple[duckdb.DuckDBPyConnection, ThreadPoolExecutor] | None = None
+        self._appends = EventAppends(self.con, self.path)
 
     def _add_new_columns(self) -> None:
         """Add the event columns a store written by an earlier version lacks (e.g. ``stock``).
@@ -157,9 +146,7 @@ class DuckDBStore:
         self._exec("ROLLBACK")
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer[1].shutdown()
-            self._writer[0].close()
+        self._appends.close()
         self.con.close()
 
     def __enter__(self) -> DuckDBStore:
@@ -181,8 +168,8 @@ class DuckDBStore:
             raise StoreError(msg)
 
     def append_events(self, table: pa.Table) -> int:
-        new, hashes, ids = self._unstored(table)
-        self._insert(self.con, new, hashes, ids)
+        new, hashes, ids = self._appends.unstored(table)
+        self._appends.write(new, hashes, ids)
         return int(new.num_rows)
 
     def append_new_events(
@@ -190,84 +177,16 @@ class DuckDBStore:
     ) -> pa.Table:
         """Append the events not stored yet and return exactly those (for the live engine).
 
-        ``meanwhile(new)`` runs on the calling thread while the store writes ``new`` on its writer
-        connection (DuckDB releases the GIL), so work on the new events overlaps the write. The
+        ``meanwhile(new)`` runs on the calling thread while the store writes ``new`` on its second
+        connection (:meth:`EventAppends.write`), so work on the new events overlaps the write. The
         write has finished when this returns; if it failed, its error is raised after
         ``meanwhile`` ran, so the caller knows that what ``meanwhile`` did is not backed by
         the store.
         """
-        new, hashes, ids = self._unstored(table)
+        new, hashes, ids = self._appends.unstored(table)
         new = new.cast(EVENTS_SCHEMA)
-        if meanwhile is None:
-            self._insert(self.con, new, hashes, ids)
-            return new
-        if self._writer is None:
-            self._writer = (self.con.cursor(), ThreadPoolExecutor(1, "livelens-store"))
-        con, thread = self._writer
-        written = thread.submit(self._insert, con, new, hashes, ids)
-        try:
-            meanwhile(new)
-        finally:
-            written.result()
+        self._appends.write(new, hashes, ids, meanwhile)
         return new
-
-    def _unstored(self, table: pa.Table) -> tuple[pa.Table, Hashes, EventIdHashes]:
-        """The rows of ``table`` whose ``event_id`` is not stored, their id hashes, and the
-        hashes of the stored ids."""
-        ids = self._stored_ids()
-        if table.num_rows == 0:
-            return table, np.empty(0, np.uint64), ids
-        hashes = self._hashes(table)
-        maybe = ids.maybe_stored(hashes)
-        if maybe.any():
-            candidates = table["event_id"].filter(pa.array(maybe)).to_pylist()
-            stored = [
-                row[0]
-                for row in self._exec(
-                    "SELECT event_id FROM events WHERE event_id IN (SELECT unnest(?))", [candidates]
-                )
-            ]
-            keep = np.logical_not(
-                maybe & pc.is_in(table["event_id"], pa.array(stored, pa.string())).to_numpy(False)
-            )
-            table, hashes = table.filter(pa.array(keep)), hashes[keep]
-        return table, hashes, ids
-
-    def _insert(
-        self, con: duckdb.DuckDBPyConnection, new: pa.Table, hashes: Hashes, ids: EventIdHashes
-    ) -> None:
-        """Insert rows known to be unstored through ``con`` and remember their id hashes."""
-        if new.num_rows == 0:
-            return
-        con.register("incoming_new", new)
-        try:
-            con.execute("INSERT INTO events BY NAME SELECT * FROM incoming_new").fetchall()
-        except duckdb.Error as error:
-            msg = f"cannot append {new.num_rows} events to store {self.path}: {error}"
-            raise StoreError(msg) from None
-        finally:
-            con.unregister("incoming_new")
-        ids.add(hashes)
-        self._ids_rows += new.num_rows
-
-    def _stored_ids(self) -> EventIdHashes:
-        (rows,) = self._exec("SELECT count(*) FROM events")[0]
-        if self._ids is None or rows != self._ids_rows:
-            self._ids = EventIdHashes()
-            self._ids.add(self._column_hashes("SELECT hash(event_id) AS h FROM events"))
-            self._ids_rows = int(rows)
-        return self._ids
-
-    def _hashes(self, table: pa.Table) -> Hashes:
-        self.con.register("incoming_ids", table.select(["event_id"]))
-        try:
-            return self._column_hashes("SELECT hash(event_id) AS h FROM incoming_ids")
-        finally:
-            self.con.unregister("incoming_ids")
-
-    def _column_hashes(self, sql: str) -> Hashes:
-        column = self.con.execute(sql).fetchnumpy()["h"]
-        return np.asarray(column, dtype=np.uint64)
 
     def save_checkpoint(self, name: str, position: str, state: bytes, at: datetime) -> None:
         """Store engine state with the source position it covers, replacing the previous one."""

@@ -71,7 +71,7 @@ def test_a_hash_collision_costs_a_lookup_not_an_event(tmp_path: Path) -> None:
     store = DuckDBStore(tmp_path / "s.duckdb")
     table = _table(0)
     store.append_events(table.slice(0, 1))
-    ids = store._stored_ids()
+    ids = store._appends._stored_ids()
     con = duckdb.connect()
     con.register("t", table.select(["event_id"]))
     every_hash = con.execute("SELECT hash(event_id) AS h FROM t").fetchnumpy()["h"]

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from livelens.engine.counters import CountersSnapshot, MinuteCounters
+from livelens.engine.distinct_minutes import DistinctPerMinute
 from livelens.engine.viewers import JOIN, LEAVE, ViewerSessions, ViewerSnapshot
 from livelens.engine.windows import MICROS, MINUTE_US, Int64Array
 
@@ -143,9 +144,8 @@ class SessionState:
         self.clicked: set[str] = set()
         self.carted: set[str] = set()
         self.ordered: set[str] = set()
-        # minute -> the distinct viewers who clicked / paid in it (a frame reads the counts)
-        self.clickers_by_minute: dict[int, set[str]] = {}
-        self.buyers_by_minute: dict[int, set[str]] = {}
+        self.clickers_by_minute = DistinctPerMinute()  # who clicked, minute by minute
+        self.buyers_by_minute = DistinctPerMinute()  # who paid
         self.products: dict[str, dict[str, int]] = {}
         self.product_clickers: dict[str, set[str]] = {}
         self.product_buyers: dict[str, set[str]] = {}
@@ -236,7 +236,7 @@ class SessionState:
             self._add_product_minutes(rows["product_id"], "clicks", minutes)
             self._tally(rows["product_id"], "clicks")
             self.clicked.update(viewers)
-            _add_per_minute(self.clickers_by_minute, minutes, viewers)
+            self.clickers_by_minute.add(minutes, viewers)
             for product, viewer in zip(products, viewers, strict=True):
                 self.product_clickers.setdefault(product, set()).add(viewer)
         elif kind == "cart.add":
@@ -250,7 +250,7 @@ class SessionState:
             self._add_product_minutes(rows["product_id"], "orders", minutes)
             self._add_product_minutes(rows["product_id"], "gmv_minor", minutes, amounts)
             self.ordered.update(viewers)
-            _add_per_minute(self.buyers_by_minute, minutes, viewers)
+            self.buyers_by_minute.add(minutes, viewers)
             self.currency = self.currency or rows["currency"][0].as_py()
             grouped = rows.group_by("product_id").aggregate(
                 [("quantity", "sum"), ("amount_minor", "sum"), ("order_id", "count")]
@@ -349,8 +349,8 @@ class SessionState:
             clicked=sorted(self.clicked),
             carted=sorted(self.carted),
             ordered=sorted(self.ordered),
-            clickers_by_minute=_pairs(self.clickers_by_minute),
-            buyers_by_minute=_pairs(self.buyers_by_minute),
+            clickers_by_minute=self.clickers_by_minute.snapshot(),
+            buyers_by_minute=self.buyers_by_minute.snapshot(),
             products={k: dict(v) for k, v in self.products.items()},
             product_clickers={k: sorted(v) for k, v in self.product_clickers.items()},
             product_buyers={k: sorted(v) for k, v in self.product_buyers.items()},
@@ -378,8 +378,8 @@ class SessionState:
         state.viewers = ViewerSessions.restore(snap.viewers)
         state.seen, state.clicked = set(snap.seen), set(snap.clicked)
         state.carted, state.ordered = set(snap.carted), set(snap.ordered)
-        state.clickers_by_minute = _per_minute(snap.clickers_by_minute)
-        state.buyers_by_minute = _per_minute(snap.buyers_by_minute)
+        state.clickers_by_minute = DistinctPerMinute.restore(snap.clickers_by_minute)
+        state.buyers_by_minute = DistinctPerMinute.restore(snap.buyers_by_minute)
         state.products = {k: dict(v) for k, v in snap.products.items()}
         state.product_clickers = {k: set(v) for k, v in snap.product_clickers.items()}
         state.product_buyers = {k: set(v) for k, v in snap.product_buyers.items()}
@@ -393,25 +393,3 @@ class SessionState:
         state.promos = dict(snap.promos)
         state.currency = snap.currency
         return state
-
-
-def _add_per_minute(
-    per_minute: dict[int, set[str]], minutes: Int64Array, viewers: list[str]
-) -> None:
-    for minute, viewer in zip(minutes.tolist(), viewers, strict=True):
-        distinct = per_minute.get(minute)
-        if distinct is None:
-            distinct = per_minute[minute] = set()
-        distinct.add(viewer)
-
-
-def _pairs(per_minute: dict[int, set[str]]) -> list[tuple[int, str]]:
-    """The snapshot form: sorted (minute, viewer) pairs."""
-    return sorted((minute, viewer) for minute, viewers in per_minute.items() for viewer in viewers)
-
-
-def _per_minute(pairs: list[tuple[int, str]]) -> dict[int, set[str]]:
-    per_minute: dict[int, set[str]] = {}
-    for minute, viewer in pairs:
-        per_minute.setdefault(minute, set()).add(viewer)
-    return per_minute

@@ -43,20 +43,13 @@ def _label_at(timeline: list[tuple[int, str]], at_us: int) -> str | None:
     return timeline[index][1] if index >= 0 else None
 
 
-def _distinct_per_minute(
-    per_minute: dict[int, set[str]], first_minute: int, minutes: int
-) -> list[int]:
-    """Distinct viewers per minute from each epoch minute's viewers."""
-    return [len(per_minute.get(first_minute + m, ())) for m in range(minutes)]
-
-
 def _series(state: SessionState, first_minute: int, minutes: int) -> MinuteSeries:
     counts = state.counters
     column = {name: counts.series(name, first_minute, minutes) for name in counts.names}
     viewers = state.viewers
     delta = viewers.series("delta", first_minute, minutes)
-    clickers = _distinct_per_minute(state.clickers_by_minute, first_minute, minutes)
-    buyers = _distinct_per_minute(state.buyers_by_minute, first_minute, minutes)
+    clickers = state.clickers_by_minute.counts(first_minute, minutes)
+    buyers = state.buyers_by_minute.counts(first_minute, minutes)
     middles = [(first_minute + m) * MINUTE_US + MINUTE_US // 2 for m in range(minutes)]
     promos = sorted(state.promos.values(), key=lambda p: p.start_us)
     running: list[str | None] = []

@@ -17,7 +17,7 @@ the ledger records their fate. Event ids derive from the recommendation id, so e
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from livelens.events.schema import Event, PersonaSwitch, Platform, ProductPin, PromoStart
 from livelens.knowledge.recommender import Recommendation
@@ -29,18 +29,18 @@ def execution_events(recommendation: Recommendation, platform: str, at: datetime
     """The events executing ``recommendation`` at ``at`` (event time of the session) puts in its
     session on ``platform``; empty for an action with no canonical event."""
     target = recommendation.target
-    room, session = recommendation.room_id, recommendation.session_id
-    on = cast(Platform, platform)
-    event_id = f"{EXECUTION_SOURCE}:{recommendation.recommendation_id}"
+    envelope: dict[str, Any] = {
+        "event_id": f"{EXECUTION_SOURCE}:{recommendation.recommendation_id}",
+        "ts": at,
+        "room_id": recommendation.room_id,
+        "session_id": recommendation.session_id,
+        "platform": cast(Platform, platform),
+    }
     product = target.get("product")
     if recommendation.action == "flash_discount" and isinstance(product, str):
         return [
             PromoStart(
-                event_id=event_id,
-                ts=at,
-                room_id=room,
-                session_id=session,
-                platform=on,
+                **envelope,
                 promo_id=recommendation.recommendation_id,
                 product_id=product,
                 discount_pct=float(target["percent"]),
@@ -49,26 +49,8 @@ def execution_events(recommendation: Recommendation, platform: str, at: datetime
             )
         ]
     if recommendation.action == "pin_product" and isinstance(product, str):
-        return [
-            ProductPin(
-                event_id=event_id,
-                ts=at,
-                room_id=room,
-                session_id=session,
-                platform=on,
-                product_id=product,
-            )
-        ]
+        return [ProductPin(**envelope, product_id=product)]
     persona = target.get("persona")
     if recommendation.action == "switch_persona" and isinstance(persona, str):
-        return [
-            PersonaSwitch(
-                event_id=event_id,
-                ts=at,
-                room_id=room,
-                session_id=session,
-                platform=on,
-                persona_id=persona,
-            )
-        ]
+        return [PersonaSwitch(**envelope, persona_id=persona)]
     return []

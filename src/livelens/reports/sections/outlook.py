@@ -52,28 +52,14 @@ def _summary_row(row: CategoryOutlook, currency: str | None) -> tuple[str, ...]:
     outlook = row.outlook
     history = f"{outlook.days:,} · {say.decimal(outlook.units, 0)}"
     if outlook.status != "ok" or outlook.forecast is None:
-        reason = esc(outlook.reason or "")
-        said = f"{both('无预测', 'no forecast')}：{reason}"
-        return (
-            esc(row.category),
-            esc(say.money(row.session_gmv_minor, currency)),
-            history,
-            said,
-            NOT_AVAILABLE,
-            NOT_AVAILABLE,
-        )
-    f = outlook.forecast
-    total = sum(f.mean)
-    span = f"{len(f.days)} {both('天', 'days')}"
-    said = f"{say.decimal(total, 0)} {both('件', 'units')} <small>({span})</small>"
-    return (
-        esc(row.category),
-        esc(say.money(row.session_gmv_minor, currency)),
-        history,
-        said,
-        _regressors(outlook),
-        _backtest(outlook),
-    )
+        said = f"{both('无预测', 'no forecast')}：{esc(outlook.reason or '')}"
+        cells: tuple[str, ...] = (said, NOT_AVAILABLE, NOT_AVAILABLE)
+    else:
+        f = outlook.forecast
+        span = f"{len(f.days)} {both('天', 'days')}"
+        said = f"{say.decimal(sum(f.mean), 0)} {both('件', 'units')} <small>({span})</small>"
+        cells = (said, _regressors(outlook), _backtest(outlook))
+    return (esc(row.category), esc(say.money(row.session_gmv_minor, currency)), history, *cells)
 
 
 def _day_rows(row: CategoryOutlook) -> list[tuple[str, ...]]:

@@ -14,6 +14,7 @@ from typing import Any, Final
 import msgspec
 
 from livelens.events.schema import EVENT_TYPES, Event
+from livelens.knowledge.playbooks import Playbook, parse_playbooks
 from livelens.knowledge.recommender import Recommendation, Uplift
 
 SHANGHAI: Final = timezone(timedelta(hours=8))
@@ -217,3 +218,23 @@ def make_recommendation(
     }
     fields.update(overrides)
     return Recommendation(**fields)
+
+
+# The facts of minute 5 under which DISCOUNT_PLAYBOOK fires (persona ``p-0`` is the best)
+DISCOUNT_FACTS: Final = {"minute": 5, "best_persona": "p-0", "persona": None}
+
+
+def discount_playbook() -> Playbook:
+    """A playbook that offers 20% off product ``p1`` by the best persona at any minute, and allows
+    up to 25% (change its action with ``msgspec.structs.replace``)."""
+    return parse_playbooks(
+        """
+id: any-discount
+version: 1
+title: {zh: 折扣, en: Discount}
+max_discount_percent: 25
+when: [{fact: minute, op: ">=", value: 0}]
+action: {kind: flash_discount, product: p1, persona: best_persona, percent: 20}
+""",
+        "test",
+    )[0]

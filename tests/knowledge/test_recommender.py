@@ -20,14 +20,14 @@ from livelens.governance.licences import Appearance, Licence, licence_problems
 from livelens.information.compute import compute_session_metrics
 from livelens.information.metrics import SessionMetrics
 from livelens.intelligence.stock import StockMoves
-from livelens.knowledge.playbooks import parse_playbooks, starter_playbooks
+from livelens.knowledge.playbooks import starter_playbooks
 from livelens.knowledge.recommender import Context, recommend_at, replay_session
 from livelens.knowledge.uplift import UpliftEstimate
 from livelens.sources.simulation.config import SimulationConfig
 from livelens.sources.simulation.licences import simulated_licences
 from livelens.sources.simulation.truth import GroundTruth
 from livelens.sources.simulator import build_session
-from livelens.testing import make_event
+from livelens.testing import DISCOUNT_FACTS, discount_playbook, make_event
 
 # (seed, planted interaction peak): the default early peak, and later ones
 SESSIONS = ((1, None), (2, None), (3, None), (4, (30, 42)), (5, (35, 47)))
@@ -204,17 +204,7 @@ def test_a_revoked_best_persona_is_replaced_by_a_licensed_one(sessions: list[Sim
     assert best not in put_forward
 
 
-DISCOUNT = parse_playbooks(
-    """
-id: any-discount
-version: 1
-title: {zh: 折扣, en: Discount}
-max_discount_percent: 25
-when: [{fact: minute, op: ">=", value: 0}]
-action: {kind: flash_discount, product: p1, persona: best_persona, percent: 20}
-""",
-    "test",
-)[0]
+DISCOUNT = discount_playbook()
 START = datetime(2026, 11, 11, 12, tzinfo=UTC)
 
 
@@ -355,7 +345,7 @@ def _one_product_context(
     return msgspec.structs.replace(context, **changes) if changes else context
 
 
-FACTS = {"minute": 5, "best_persona": "p-0", "persona": None}
+FACTS = DISCOUNT_FACTS
 
 
 def test_a_discount_after_a_raise_is_withheld() -> None:

@@ -22,7 +22,6 @@ from livelens.intelligence.elasticity import (
     estimate_price_response,
 )
 from livelens.intelligence.price_guardrails import PriceHistory, PricePoint
-from livelens.knowledge.playbooks import parse_playbooks
 from livelens.knowledge.recommender import Context, recommend_at
 from livelens.knowledge.replay import read_room_past
 from livelens.knowledge.room_past import RoomPast, room_past
@@ -32,21 +31,11 @@ from livelens.sources.simulation.config import DEFAULT_START, SimulationConfig
 from livelens.sources.simulation.licences import simulated_licences
 from livelens.sources.simulator import build_session
 from livelens.store.duckdb import DuckDBStore
-from livelens.testing import make_event
+from livelens.testing import DISCOUNT_FACTS, discount_playbook, make_event
 
 START = datetime(2026, 11, 11, 12, tzinfo=UTC)
-DISCOUNT = parse_playbooks(
-    """
-id: any-discount
-version: 1
-title: {zh: 折扣, en: Discount}
-max_discount_percent: 25
-when: [{fact: minute, op: ">=", value: 0}]
-action: {kind: flash_discount, product: p1, persona: best_persona, percent: 20}
-""",
-    "test",
-)[0]
-FACTS = {"minute": 5, "best_persona": "p-0", "persona": None}
+DISCOUNT = discount_playbook()
+FACTS = DISCOUNT_FACTS
 PRODUCT = Product(
     product_id="p1", title="T", category="服饰", list_price_minor=10_000, floor_price_minor=6_000
 )

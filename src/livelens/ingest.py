@@ -187,9 +187,11 @@ def store_batch(
     return BatchResult(new=new, duplicates=duplicates, rejections=prepared.rejections)
 
 
-def _write(store: EventStore, prepared: PreparedBatch, now: datetime) -> int:
+def _write(
+    store: EventStore, append: Callable[[pa.Table], int], prepared: PreparedBatch, now: datetime
+) -> int:
     store.append_quarantine(prepared.rejections, now)
-    return store.append_events(prepared.table)
+    return append(prepared.table)
 
 
 def ingest(
@@ -206,7 +208,9 @@ def ingest(
 
     Decoding and columnar preparation of batch n+1 (Python, holding the GIL) overlap the store's
     write of batch n (DuckDB, releasing it) on a single writer thread, so writes stay in order and
-    each batch is de-duplicated against everything written before it.
+    each batch is de-duplicated against everything written before it. The writes go through the
+    store's :meth:`~livelens.store.base.EventStore.bulk_load`, which may hold events back to write
+    them in whole row groups; all are written when ingest returns.
 
     With ``workers`` > 1, each JSON Lines file is cut at line boundaries into parts of about
     ``part_bytes`` (:meth:`~livelens.sources.jsonl.JsonLinesFile.parts`) that as many worker
@@ -229,14 +233,17 @@ def ingest(
             sessions.update(pc.unique(prepared.table["session_id"]).to_pylist())
 
     batches = _prepared(sources, pseudonymiser, policy, now, workers, part_bytes)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="livelens-writer") as writer:
+    with (
+        store.bulk_load() as append,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="livelens-writer") as writer,
+    ):
         in_flight: tuple[Future[int], PreparedBatch] | None = None
         for source_name, prepared in batches:
             if source_name not in report.sources:
                 report.sources.append(source_name)
             if in_flight is not None:
                 settle(*in_flight)
-            in_flight = (writer.submit(_write, store, prepared, now), prepared)
+            in_flight = (writer.submit(_write, store, append, prepared, now), prepared)
         if in_flight is not None:
             settle(*in_flight)
     store.refresh_sessions(sorted(sessions))

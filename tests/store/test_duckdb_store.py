@@ -16,6 +16,7 @@ from livelens.events import codec
 from livelens.events.columns import EVENTS_SCHEMA, events_to_table, table_to_events
 from livelens.events.schema import EVENT_TYPES, Event, StockSet
 from livelens.store.duckdb import DuckDBStore, _column_sql
+from livelens.store.event_appends import BULK_INSERT_ROWS, ROW_GROUP_ROWS
 from livelens.testing import every_event, make_event
 
 # The events columns of the first release, before ``stock.set`` brought ``stock``.
@@ -96,3 +97,62 @@ def test_a_failed_write_is_raised_after_meanwhile_and_remembers_nothing(tmp_path
         store.con.execute("DROP VIEW events")
         store.con.execute("ALTER TABLE events_kept RENAME TO events")
         assert store.append_events(events_to_table(events)) == 1  # l-1 is still new
+
+
+def _likes(first: int, count: int) -> pa.Table:
+    """``count`` like events with ids ``e{first}`` … as one table in the events schema."""
+    ids = pa.array([f"e{n}" for n in range(first, first + count)], pa.string())
+    columns = {
+        "event_id": ids,
+        "type": pa.array(["like"] * count, pa.string()),
+        "ts": pa.array(range(count), pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+        "room_id": pa.array(["r"] * count, pa.string()),
+        "session_id": pa.array(["s"] * count, pa.string()),
+        "platform": pa.array(["douyin"] * count, pa.string()),
+        "schema": pa.array([1] * count, pa.int16()),
+        "count": pa.array([1] * count, pa.int64()),
+    }
+    arrays = [columns.get(f.name, pa.nulls(count, f.type)) for f in EVENTS_SCHEMA]
+    return pa.Table.from_arrays(arrays, schema=EVENTS_SCHEMA)
+
+
+def _stored(store: DuckDBStore) -> int:
+    return int(store.con.execute("SELECT count(*) FROM events").fetchall()[0][0])
+
+
+def test_a_bulk_load_writes_whole_row_groups_and_still_drops_repeats_of_held_events(
+    tmp_path: Path,
+) -> None:
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.append_events(_likes(0, 10))  # stored before the load
+        with store.bulk_load() as append:
+            assert append(_likes(5, 100_000)) == 99_995  # e5..e9 are stored
+            assert _stored(store) == 10  # held: less than two row groups so far
+            # e50000..e59999 repeat held events; e0 a stored one (in a batch with new ones)
+            assert append(pa.concat_tables([_likes(0, 1), _likes(50_000, 10_000)])) == 0
+            assert append(_likes(100_005, 200_000)) == 200_000
+            # 299,995 held reached the threshold: the whole row groups among them are written
+            assert BULK_INSERT_ROWS <= 299_995
+            assert _stored(store) == 10 + 2 * ROW_GROUP_ROWS
+            assert append(_likes(150_000, 10)) == 0  # repeats a still-held event
+        assert _stored(store) == 300_005  # the rest is written when the load ends
+        ids = store.con.execute("SELECT count(DISTINCT event_id) FROM events").fetchall()[0][0]
+        assert ids == 300_005
+        store.con.execute("CHECKPOINT")
+        groups = store.con.execute(
+            "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('events')"
+        ).fetchall()[0][0]
+        assert groups == -(-300_005 // ROW_GROUP_ROWS)  # as few as can hold them
+
+
+def test_a_bulk_load_writes_what_it_holds_when_the_loader_fails(tmp_path: Path) -> None:
+    def load(store: DuckDBStore) -> None:
+        with store.bulk_load() as append:
+            append(_likes(0, 1_000))
+            msg = "a source failed"
+            raise KeyError(msg)
+
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        with pytest.raises(KeyError):
+            load(store)
+        assert _stored(store) == 1_000

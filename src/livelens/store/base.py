@@ -7,6 +7,7 @@ same protocol.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -34,6 +35,11 @@ class EventStore(Protocol):
 
     def append_events(self, table: pa.Table) -> int:
         """Append events whose ``event_id`` is not stored yet; return how many were new."""
+
+    def bulk_load(self) -> AbstractContextManager[Callable[[pa.Table], int]]:
+        """An ``append(table)`` like :meth:`append_events` for one bulk load, which may hold new
+        events back to write them in the sizes the store writes fastest; every event it counted
+        is written when the context exits."""
 
     def append_new_events(
         self, table: pa.Table, meanwhile: Callable[[pa.Table], None] | None = None

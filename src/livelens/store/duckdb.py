@@ -10,7 +10,8 @@ opening a store written by an earlier version adds the columns it lacks, at the 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -171,6 +172,22 @@ class DuckDBStore:
         new, hashes, ids = self._appends.unstored(table)
         self._appends.write(new, hashes, ids)
         return int(new.num_rows)
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[Callable[[pa.Table], int]]:
+        """An ``append(table)`` like :meth:`append_events` for one bulk load: the new events are
+        held back and inserted in whole DuckDB row groups (:meth:`EventAppends.hold`), the rest
+        when the context exits. A repeat of a held event is still a duplicate."""
+
+        def append(table: pa.Table) -> int:
+            new, hashes, ids = self._appends.unstored(table)
+            self._appends.hold(new, hashes, ids)
+            return int(new.num_rows)
+
+        try:
+            yield append
+        finally:
+            self._appends.release()
 
     def append_new_events(
         self, table: pa.Table, meanwhile: Callable[[pa.Table], None] | None = None

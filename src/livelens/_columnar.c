@@ -1,0 +1,292 @@
+/*
+ * livelens._columnar: decoded events (msgspec Structs of one type) to Arrow column buffers.
+ *
+ * Building the columns in Python (a tuple per event, a transposition, then one pyarrow
+ * conversion per column) walks the millions of small objects of a batch once per column, out of
+ * the order they lie in memory, and costs 1.5-2.5 µs per event. Here each event is visited once,
+ * its fields read straight from the Struct's slots, and every value is appended to its column's
+ * buffer: the Arrow layout (validity bitmap, int32 offsets + UTF-8 data for strings, fixed-width
+ * values otherwise), returned as bytes objects that pyarrow wraps without copying.
+ *
+ * columns(events, fields, kinds) -> [(validity | None, values, data | None, null_count), ...]
+ *
+ *   events  a list of Structs, all of exactly one type
+ *   fields  the names of the fields to read (each a slot of that type)
+ *   kinds   one byte per field: 's' string, 'q' int64, 'i' int32, 'h' int16, 'd' float64,
+ *           't' event time (an aware datetime, or an int of epoch milliseconds) as int64 µs UTC
+ *
+ * For a string column ``values`` holds the n + 1 offsets and ``data`` the UTF-8 bytes; for the
+ * others ``values`` holds the n values and ``data`` is None. None values are nulls.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <datetime.h>
+#include <structmember.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    char kind;
+    Py_ssize_t offset;     /* of the field's slot in the Struct */
+    PyObject *name;        /* borrowed from the fields tuple */
+    uint8_t *validity;     /* bitmap, bit set = valid */
+    Py_ssize_t nulls;
+    char *values;          /* n values, or n + 1 int32 offsets */
+    char *data;            /* strings: UTF-8 bytes */
+    Py_ssize_t data_len, data_cap;
+} Column;
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+    /* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm) */
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+typedef struct {
+    PyObject *tz; /* the last fixed-offset zone seen (borrowed: the events keep it alive) */
+    int64_t offset_us;
+} ZoneCache;
+
+static int utc_micros(PyObject *value, ZoneCache *cache, int64_t *out) {
+    if (PyLong_Check(value)) {
+        long long ms = PyLong_AsLongLong(value);
+        if (ms == -1 && PyErr_Occurred()) return -1;
+        *out = (int64_t)ms * 1000;
+        return 0;
+    }
+    if (!PyDateTime_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "event time is a %s, not a datetime or an int",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    PyObject *tz = PyDateTime_DATE_GET_TZINFO(value);
+    if (tz == Py_None) {
+        PyErr_SetString(PyExc_ValueError, "event time has no time zone");
+        return -1;
+    }
+    int64_t offset_us;
+    if (tz == cache->tz) {
+        offset_us = cache->offset_us;
+    } else {
+        PyObject *delta = PyObject_CallMethod(tz, "utcoffset", "O", value);
+        if (delta == NULL) return -1;
+        if (!PyDelta_Check(delta)) {
+            Py_DECREF(delta);
+            PyErr_SetString(PyExc_TypeError, "utcoffset() did not return a timedelta");
+            return -1;
+        }
+        offset_us = ((int64_t)PyDateTime_DELTA_GET_DAYS(delta) * 86400 +
+                     PyDateTime_DELTA_GET_SECONDS(delta)) * 1000000 +
+                    PyDateTime_DELTA_GET_MICROSECONDS(delta);
+        Py_DECREF(delta);
+        /* a datetime.timezone has one offset whatever the date: remember it */
+        if (Py_IS_TYPE(tz, Py_TYPE(PyDateTime_TimeZone_UTC))) {
+            cache->tz = tz;
+            cache->offset_us = offset_us;
+        }
+    }
+    int64_t days = days_from_civil(PyDateTime_GET_YEAR(value), PyDateTime_GET_MONTH(value),
+                                   PyDateTime_GET_DAY(value));
+    int64_t seconds = days * 86400 + PyDateTime_DATE_GET_HOUR(value) * 3600 +
+                      PyDateTime_DATE_GET_MINUTE(value) * 60 + PyDateTime_DATE_GET_SECOND(value);
+    *out = seconds * 1000000 + PyDateTime_DATE_GET_MICROSECOND(value) - offset_us;
+    return 0;
+}
+
+static int append_string(Column *c, PyObject *value) {
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(value, &size);
+    if (utf8 == NULL) return -1;
+    if (c->data_len + size > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "more than 2 GiB of text in one column");
+        return -1;
+    }
+    if (c->data_len + size > c->data_cap) {
+        Py_ssize_t cap = c->data_cap * 2 + size + 4096;
+        char *grown = PyMem_Realloc(c->data, cap);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        c->data = grown;
+        c->data_cap = cap;
+    }
+    memcpy(c->data + c->data_len, utf8, size);
+    c->data_len += size;
+    return 0;
+}
+
+static Py_ssize_t width(char kind) {
+    switch (kind) {
+    case 's': case 'i': return 4; /* offsets */
+    case 'h': return 2;
+    default: return 8;
+    }
+}
+
+static int append(Column *c, Py_ssize_t row, PyObject *value, ZoneCache *zones) {
+    if (value == NULL || value == Py_None) {
+        c->validity[row >> 3] &= (uint8_t)~(1u << (row & 7));
+        c->nulls++;
+        if (c->kind == 's') ((int32_t *)c->values)[row + 1] = (int32_t)c->data_len;
+        else memset(c->values + row * width(c->kind), 0, width(c->kind));
+        return 0;
+    }
+    switch (c->kind) {
+    case 's':
+        if (!PyUnicode_Check(value)) break;
+        if (append_string(c, value) < 0) return -1;
+        ((int32_t *)c->values)[row + 1] = (int32_t)c->data_len;
+        return 0;
+    case 'q': case 'i': case 'h': {
+        if (!PyLong_Check(value)) break;
+        long long v = PyLong_AsLongLong(value);
+        if (v == -1 && PyErr_Occurred()) return -1;
+        if (c->kind == 'q') ((int64_t *)c->values)[row] = v;
+        else if (c->kind == 'i' && v >= INT32_MIN && v <= INT32_MAX)
+            ((int32_t *)c->values)[row] = (int32_t)v;
+        else if (c->kind == 'h' && v >= INT16_MIN && v <= INT16_MAX)
+            ((int16_t *)c->values)[row] = (int16_t)v;
+        else {
+            PyErr_Format(PyExc_OverflowError, "%lld does not fit field %U", v, c->name);
+            return -1;
+        }
+        return 0;
+    }
+    case 'd': {
+        double v = PyFloat_AsDouble(value);
+        if (v == -1.0 && PyErr_Occurred()) return -1;
+        ((double *)c->values)[row] = v;
+        return 0;
+    }
+    case 't':
+        return utc_micros(value, zones, &((int64_t *)c->values)[row]);
+    }
+    PyErr_Format(PyExc_TypeError, "field %U holds a %s, not what its column takes ('%c')",
+                 c->name, Py_TYPE(value)->tp_name, c->kind);
+    return -1;
+}
+
+static PyObject *column_result(Column *c, Py_ssize_t n) {
+    PyObject *validity = Py_None, *values = NULL, *data = Py_None, *result = NULL;
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    if (c->nulls) {
+        Py_DECREF(validity);
+        validity = PyBytes_FromStringAndSize((char *)c->validity, (n + 7) / 8);
+        if (validity == NULL) goto done;
+    }
+    values = PyBytes_FromStringAndSize(c->values, (n + (c->kind == 's')) * width(c->kind));
+    if (values == NULL) goto done;
+    if (c->kind == 's') {
+        Py_DECREF(data);
+        data = PyBytes_FromStringAndSize(c->data ? c->data : "", c->data_len);
+        if (data == NULL) goto done;
+    }
+    result = Py_BuildValue("(OOOn)", validity, values, data, c->nulls);
+done:
+    Py_XDECREF(validity);
+    Py_XDECREF(values);
+    Py_XDECREF(data);
+    return result;
+}
+
+static PyObject *columns(PyObject *module, PyObject *args) {
+    PyObject *events, *fields;
+    const char *kinds;
+    Py_ssize_t n_kinds;
+    if (!PyArg_ParseTuple(args, "O!O!y#", &PyList_Type, &events, &PyTuple_Type, &fields, &kinds,
+                          &n_kinds))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(events), k = PyTuple_GET_SIZE(fields);
+    if (k != n_kinds) {
+        PyErr_SetString(PyExc_ValueError, "one kind per field");
+        return NULL;
+    }
+    if (n == 0) {
+        PyErr_SetString(PyExc_ValueError, "no events");
+        return NULL;
+    }
+    PyTypeObject *type = Py_TYPE(PyList_GET_ITEM(events, 0));
+    Column *cols = PyMem_Calloc(k, sizeof(Column));
+    PyObject *result = NULL;
+    if (cols == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t f = 0; f < k; f++) {
+        Column *c = &cols[f];
+        c->kind = kinds[f];
+        c->name = PyTuple_GET_ITEM(fields, f);
+        if (strchr("sqihdt", c->kind) == NULL || c->kind == '\0') {
+            PyErr_Format(PyExc_ValueError, "unknown column kind '%c'", c->kind);
+            goto done;
+        }
+        PyObject *descr = PyObject_GetAttr((PyObject *)type, c->name);
+        if (descr == NULL) goto done;
+        if (!Py_IS_TYPE(descr, &PyMemberDescr_Type) ||
+            ((PyMemberDescrObject *)descr)->d_member->type != T_OBJECT_EX) {
+            PyErr_Format(PyExc_TypeError, "%U is not a field slot of %s", c->name, type->tp_name);
+            Py_DECREF(descr);
+            goto done;
+        }
+        c->offset = ((PyMemberDescrObject *)descr)->d_member->offset;
+        Py_DECREF(descr);
+        c->validity = PyMem_Malloc((n + 7) / 8);
+        c->values = PyMem_Calloc(n + 1, width(c->kind));
+        if (c->validity == NULL || c->values == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        memset(c->validity, 0xFF, (n + 7) / 8);
+    }
+    ZoneCache zones = {NULL, 0};
+    for (Py_ssize_t row = 0; row < n; row++) {
+        PyObject *event = PyList_GET_ITEM(events, row);
+        if (Py_TYPE(event) != type) {
+            PyErr_Format(PyExc_TypeError, "event %zd is a %s, not a %s", row,
+                         Py_TYPE(event)->tp_name, type->tp_name);
+            goto done;
+        }
+        for (Py_ssize_t f = 0; f < k; f++) {
+            PyObject *value = *(PyObject **)((char *)event + cols[f].offset);
+            if (append(&cols[f], row, value, &zones) < 0) goto done;
+        }
+    }
+    result = PyList_New(k);
+    if (result == NULL) goto done;
+    for (Py_ssize_t f = 0; f < k; f++) {
+        PyObject *column = column_result(&cols[f], n);
+        if (column == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, f, column);
+    }
+done:
+    for (Py_ssize_t f = 0; f < k; f++) {
+        PyMem_Free(cols[f].validity);
+        PyMem_Free(cols[f].values);
+        PyMem_Free(cols[f].data);
+    }
+    PyMem_Free(cols);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"columns", columns, METH_VARARGS,
+     "columns(events, fields, kinds) -> one (validity, values, data, null_count) per field"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "livelens._columnar",
+    "Decoded events (msgspec Structs of one type) to Arrow column buffers.", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__columnar(void) {
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) return NULL;
+    return PyModule_Create(&module);
+}

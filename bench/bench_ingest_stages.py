@@ -27,6 +27,7 @@ import pyarrow.json as pj
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from livelens.events import columns
 from livelens.events.codec import decode_block
 from livelens.events.columns import EVENTS_SCHEMA, events_to_table_ordered
 from livelens.events.pseudonymise import Pseudonymiser
@@ -62,10 +63,17 @@ def main() -> None:
         )
         assert events is not None
         timed(
-            "Structs -> Arrow columns (events_to_table_ordered)",
+            "Structs -> Arrow columns (events_to_table_ordered, compiled)",
             n,
             lambda: events_to_table_ordered(events),
         )
+        compiled, columns._columnar = columns._columnar, None
+        timed(
+            "  the same in Python (no livelens._columnar)",
+            n,
+            lambda: events_to_table_ordered(events),
+        )
+        columns._columnar = compiled
         wide = pa.schema([f.with_nullable(True) for f in EVENTS_SCHEMA]).set(
             2, pa.field("ts", pa.string())
         )
@@ -94,14 +102,21 @@ def main() -> None:
             n,
             lambda: [fresh.pseudonymise_column(t["platform"], t["viewer_id"]) for t in tables],
         )
-        with DuckDBStore(Path(tmp) / "s.duckdb") as store:
+        for bulk in (True, False):
+            with DuckDBStore(Path(tmp) / f"s{bulk}.duckdb") as store:
 
-            def append() -> None:
-                for table in tables:
-                    store.append_events(table)
-                store.con.execute("CHECKPOINT")
+                def append(store: DuckDBStore = store, bulk: bool = bulk) -> None:
+                    if bulk:  # as ingest writes: whole row groups (EventStore.bulk_load)
+                        with store.bulk_load() as add:
+                            for table in tables:
+                                add(table)
+                    else:
+                        for table in tables:
+                            store.append_events(table)
+                    store.con.execute("CHECKPOINT")
 
-            timed(f"DuckDB append of {len(tables)} prepared batches + checkpoint", n, append)
+                how = "in whole row groups" if bulk else "one insert per batch"
+                timed(f"DuckDB append of {len(tables)} prepared batches, {how}", n, append)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,12 @@
  *
  * For a string column ``values`` holds the n + 1 offsets and ``data`` the UTF-8 bytes; for the
  * others ``values`` holds the n values and ``data`` is None. None values are nulls.
+ *
+ * group_by_type(events) -> (groups, order)
+ *
+ *   groups  one list per type, in the order each type first appears, of the events of that type
+ *           in their order
+ *   order   the index in ``events`` of each event of the groups, group after group
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -196,6 +202,7 @@ done:
 }
 
 static PyObject *columns(PyObject *module, PyObject *args) {
+    (void)module;
     PyObject *events, *fields;
     const char *kinds;
     Py_ssize_t n_kinds;
@@ -274,15 +281,74 @@ done:
     return result;
 }
 
+#define MAX_TYPES 256
+
+static PyObject *group_by_type(PyObject *module, PyObject *events) {
+    (void)module;
+    if (!PyList_Check(events)) {
+        PyErr_SetString(PyExc_TypeError, "events must be a list");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(events), count = 0, last = -1;
+    PyTypeObject *types[MAX_TYPES];
+    PyObject *members[MAX_TYPES];
+    Py_ssize_t *group = PyMem_Malloc((n ? n : 1) * sizeof(Py_ssize_t)); /* each event's group */
+    PyObject *groups = NULL, *order = NULL, *result = NULL;
+    if (group == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t row = 0; row < n; row++) {
+        PyObject *event = PyList_GET_ITEM(events, row);
+        PyTypeObject *type = Py_TYPE(event);
+        if (last < 0 || types[last] != type) {
+            for (last = 0; last < count && types[last] != type; last++) {
+            }
+            if (last == count) {
+                if (count == MAX_TYPES) {
+                    PyErr_SetString(PyExc_ValueError, "more than 256 event types in one list");
+                    goto done;
+                }
+                types[count] = type;
+                members[count] = PyList_New(0);
+                if (members[count++] == NULL) goto done;
+            }
+        }
+        group[row] = last;
+        if (PyList_Append(members[last], event) < 0) goto done;
+    }
+    groups = PyList_New(count);
+    order = PyList_New(n);
+    if (groups == NULL || order == NULL) goto done;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t g = 0; g < count; g++) {
+        for (Py_ssize_t row = 0; row < n; row++) {
+            if (group[row] != g) continue;
+            PyObject *index = PyLong_FromSsize_t(row);
+            if (index == NULL) goto done;
+            PyList_SET_ITEM(order, at++, index);
+        }
+        Py_INCREF(members[g]);
+        PyList_SET_ITEM(groups, g, members[g]);
+    }
+    result = PyTuple_Pack(2, groups, order);
+done:
+    for (Py_ssize_t g = 0; g < count; g++) Py_XDECREF(members[g]);
+    Py_XDECREF(groups);
+    Py_XDECREF(order);
+    PyMem_Free(group);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"columns", columns, METH_VARARGS,
      "columns(events, fields, kinds) -> one (validity, values, data, null_count) per field"},
+    {"group_by_type", group_by_type, METH_O,
+     "group_by_type(events) -> (a list of events per type, the index of each in events)"},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "livelens._columnar",
     "Decoded events (msgspec Structs of one type) to Arrow column buffers.", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__columnar(void) {

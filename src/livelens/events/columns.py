@@ -162,15 +162,25 @@ def events_to_table_ordered(events: Sequence[Event]) -> tuple[pa.Table, list[int
     if not events:
         return EVENTS_SCHEMA.empty_table(), []
     with _gc_paused():
-        groups: dict[type[Event], list[int]] = defaultdict(list)
-        for index, event in enumerate(events):
-            groups[type(event)].append(index)
-        tables, order = [], []
-        for indices in groups.values():
-            members = [events[i] for i in indices]
-            tables.append(_group_table(event_type(members[0]), members))
-            order.extend(indices)
+        groups, order = _by_type(events)
+        tables = [_group_table(event_type(members[0]), members) for members in groups]
     return (pa.concat_tables(tables) if len(tables) > 1 else tables[0]), order
+
+
+def _by_type(events: Sequence[Event]) -> tuple[list[list[Event]], list[int]]:
+    """The events grouped by type (types in order of first appearance, events in order within),
+    and the index in ``events`` of each event of the groups, group after group."""
+    if _columnar is not None:
+        groups: list[list[Event]]
+        groups, order = _columnar.group_by_type(
+            events if isinstance(events, list) else list(events)
+        )
+        return groups, order
+    indices: dict[type[Event], list[int]] = defaultdict(list)
+    for index, event in enumerate(events):
+        indices[type(event)].append(index)
+    groups = [[events[i] for i in members] for members in indices.values()]
+    return groups, [i for members in indices.values() for i in members]
 
 
 @contextmanager

@@ -71,11 +71,16 @@ def decode_block(lines: Sequence[bytes]) -> list[Event] | None:
 
     The caller then decodes the block line by line with :func:`decode_event` to find out which.
     """
+    return decode_text(b"\n".join(lines), len(lines))
+
+
+def decode_text(text: bytes, lines: int) -> list[Event] | None:
+    """:func:`decode_block` of the ``lines`` lines of ``text``, already joined by newlines."""
     try:
-        events: list[Event] = _decoder.decode_lines(b"\n".join(lines))
+        events: list[Event] = _decoder.decode_lines(text)
     except (msgspec.MsgspecError, UnicodeDecodeError):
         return None
-    return events if len(events) == len(lines) else None
+    return events if len(events) == lines else None
 
 
 def convert_event(record: Mapping[str, Any]) -> Event:

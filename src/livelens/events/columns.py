@@ -11,7 +11,6 @@ about 2.5× the time: the second walk over millions of small objects misses the 
 from __future__ import annotations
 
 import gc
-import importlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,19 +21,10 @@ from typing import Any, Final
 import msgspec
 import pyarrow as pa
 
+from livelens import compiled
 from livelens.events.schema import AnyEvent, Event, event_type
 
-
-def _compiled() -> ModuleType | None:
-    """livelens._columnar, compiled at install (hatch_build.py); without a C compiler there is
-    none, and the columns are built in Python (the same table, about twice as slowly)."""
-    try:
-        return importlib.import_module("livelens._columnar")
-    except ImportError:  # pragma: no cover - the project's install compiles it
-        return None
-
-
-_columnar = _compiled()
+_columnar = compiled.load()  # None where not compiled: the columns are then built in Python
 
 TS_TYPE: Final = pa.timestamp("us", tz="UTC")
 
@@ -122,12 +112,12 @@ _KINDS: Final = {
 }
 
 
-def _compiled_group_table(compiled: ModuleType, kind: str, events: list[Event]) -> pa.Table:
+def _compiled_group_table(columnar: ModuleType, kind: str, events: list[Event]) -> pa.Table:
     """:func:`_group_table` with every field read in one pass over the events, in C."""
     present = set(type(events[0]).__struct_fields__)
     fields = [f for f in EVENTS_SCHEMA if f.name in present]
     kinds = b"".join(_KINDS[f.type] for f in fields)
-    buffers = compiled.columns(events, tuple(f.name for f in fields), kinds)
+    buffers = columnar.columns(events, tuple(f.name for f in fields), kinds)
     read = {
         field.name: pa.Array.from_buffers(
             field.type,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from livelens.errors import InvalidEvent
-from livelens.events.codec import LINE_TOO_LONG, decode_block, decode_event
+from livelens.events.codec import LINE_TOO_LONG, decode_block, decode_event, decode_text
 from livelens.events.schema import Event
 from livelens.sources.base import RAW_TEXT_LIMIT, Rejection, SourceBatch, raw_text
 
@@ -46,12 +46,40 @@ MAX_LINE_BYTES: Final = 1 << 20
 
 @dataclass(slots=True)
 class _Block:
-    """Consecutive lines of a file; ``oversize`` maps an index to the full size of a long line."""
+    """Consecutive lines of a file; ``oversize`` maps an index to the full size of a long line.
+
+    A block read whole keeps its ``text`` (the lines joined by newlines) and is split into
+    ``lines`` only if a line must be looked at on its own (:meth:`all_lines`)."""
 
     first_line: int
     lines: list[bytes]
     oversize: dict[int, int] = field(default_factory=dict)
     end_offset: int = 0  # the byte offset just after the block's last newline
+    text: bytes | None = None
+    count: int = 0  # the number of lines of ``text``
+
+    def all_lines(self) -> list[bytes]:
+        if self.text is not None and not self.lines:
+            self.lines = self.text.split(b"\n")
+        return self.lines
+
+    def __len__(self) -> int:
+        return self.count if self.text is not None else len(self.lines)
+
+
+# A block is read whole when no line can be longer than max_line_bytes: a newline in every
+# stretch of max_line_bytes // 2 bytes proves it with a few dozen finds per block (splitting a
+# 32 MiB block into its ~170,000 lines and joining them again for the decoder cost 0.2 µs a line)
+_MAX_STRETCHES: Final = 4_096
+
+
+def _no_line_longer(data: bytes, end: int, limit: int) -> bool:
+    """True only if no line of ``data[:end]`` (``data[end]`` is a newline) is longer than
+    ``limit`` bytes; False may also mean that it was not worth checking."""
+    step = limit // 2
+    if step < 1 or end // step > _MAX_STRETCHES:
+        return False
+    return all(data.find(b"\n", at, min(at + step, end + 1)) >= 0 for at in range(0, end, step))
 
 
 def _read_blocks(
@@ -78,7 +106,18 @@ def _read_blocks(
                 continue
             block = _Block(line_number, [head], {0: size + end})
             skipping, chunk = None, chunk[end + 1 :]
-        pieces = (pending + chunk if pending else chunk).split(b"\n")
+        data = pending + chunk if pending else chunk
+        cut = data.rfind(b"\n")
+        if not block.lines and cut > 0 and _no_line_longer(data, cut, max_line_bytes):
+            block.text, block.count = data[:cut], data.count(b"\n", 0, cut) + 1
+            pending = data[cut + 1 :]
+            block.end_offset = offset - len(pending)
+            number = block.first_line + block.count
+            if len(pending) > max_line_bytes:
+                skipping, pending = (number, pending[:RAW_TEXT_LIMIT], len(pending)), b""
+            yield block
+            continue
+        pieces = data.split(b"\n")
         pending = pieces.pop()
         block.end_offset = offset - len(pending)
         base = len(block.lines)
@@ -104,16 +143,20 @@ def _read_blocks(
 
 
 def _decode(source: str, block: _Block, max_line_bytes: int) -> SourceBatch:
-    first, lines = block.first_line, block.lines
+    first = block.first_line
     if not block.oversize:
-        events = decode_block(lines)
+        if block.text is not None:
+            events = decode_text(block.text, block.count)
+        else:
+            events = decode_block(block.lines)
         if events is not None:  # the common case: every line a valid event
 
             def locate_direct(index: int) -> tuple[str, str]:
-                return f"line {first + index}", raw_text(lines[index])
+                return f"line {first + index}", raw_text(block.all_lines()[index])
 
-            position = FilePosition(block.end_offset, first + len(lines)).encode()
+            position = FilePosition(block.end_offset, first + len(block)).encode()
             return SourceBatch(source, events, [], locate_direct, position)
+    lines = block.all_lines()
     decoded: list[Event] = []
     numbers: list[int] = []
     rejections: list[Rejection] = []

@@ -24,6 +24,12 @@
  *   str in ``values``, hashed with the CPU's SHA extensions; None where the CPU has none (the
  *   caller then uses hashlib, with the same result)
  *
+ * string_hashes(offsets, data, first, count) -> bytes
+ *
+ *   a 64-bit FNV-1a hash (native byte order) of each of the ``count`` strings from ``first`` of
+ *   an Arrow string array, given its int32 offsets and data buffers: equal strings hash equal,
+ *   so a batch without two equal hashes holds no repeated id
+ *
  * group_by_type(events) -> (groups, order)
  *
  *   groups  one list per type, in the order each type first appears, of the events of that type
@@ -444,6 +450,38 @@ static PyObject *pseudonyms(PyObject *module, PyObject *args) {
 
 #endif
 
+static PyObject *string_hashes(PyObject *module, PyObject *args) {
+    (void)module;
+    Py_buffer offsets, data;
+    Py_ssize_t first, count;
+    if (!PyArg_ParseTuple(args, "y*y*nn", &offsets, &data, &first, &count)) return NULL;
+    PyObject *result = NULL;
+    const int32_t *at = (const int32_t *)offsets.buf;
+    if (first < 0 || count < 0 || (first + count + 1) * (Py_ssize_t)sizeof(int32_t) > offsets.len) {
+        PyErr_SetString(PyExc_ValueError, "offsets buffer too short for first + count");
+        goto done;
+    }
+    result = PyBytes_FromStringAndSize(NULL, count * (Py_ssize_t)sizeof(uint64_t));
+    if (result == NULL) goto done;
+    uint64_t *out = (uint64_t *)PyBytes_AS_STRING(result);
+    const uint8_t *bytes = (const uint8_t *)data.buf;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int32_t start = at[first + i], end = at[first + i + 1];
+        if (start < 0 || end < start || end > data.len) {
+            Py_CLEAR(result);
+            PyErr_SetString(PyExc_ValueError, "offsets outside the data buffer");
+            goto done;
+        }
+        uint64_t hash = 0xcbf29ce484222325ULL;
+        for (int32_t b = start; b < end; b++) hash = (hash ^ bytes[b]) * 0x100000001b3ULL;
+        out[i] = hash;
+    }
+done:
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&data);
+    return result;
+}
+
 #define MAX_TYPES 256
 
 static PyObject *group_by_type(PyObject *module, PyObject *events) {
@@ -505,6 +543,8 @@ static PyMethodDef methods[] = {
      "columns(events, fields, kinds) -> one (validity, values, data, null_count) per field"},
     {"pseudonyms", pseudonyms, METH_VARARGS,
      "pseudonyms(key, values, prefix, hex_digits) -> prefix + HMAC-SHA256 hex per value, or None"},
+    {"string_hashes", string_hashes, METH_VARARGS,
+     "string_hashes(offsets, data, first, count) -> a 64-bit hash per string, as bytes"},
     {"group_by_type", group_by_type, METH_O,
      "group_by_type(events) -> (a list of events per type, the index of each in events)"},
     {NULL, NULL, 0, NULL},

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from livelens.events.codec import TS_OUT_OF_RANGE, encode_event
-from livelens.events.columns import TS_TYPE, events_to_table_ordered
+from livelens.events.columns import TS_TYPE, events_to_table_ordered, has_repeats
 from livelens.events.pseudonymise import Pseudonymiser, redact_raw
 from livelens.events.schema import Event
 from livelens.sources.base import Rejection, Source, SourceBatch
@@ -127,7 +127,7 @@ def prepare_batch(
         table = table.filter(pc.invert(out_of_range))
 
     ids = table["event_id"]
-    if pc.count_distinct(ids).as_py() < table.num_rows:
+    if has_repeats(ids):
         first = _first_occurrences(ids)
         prepared.duplicates = table.num_rows - pc.sum(first).as_py()
         table = table.filter(first)

@@ -107,3 +107,17 @@ def test_a_list_mixing_types_or_a_value_of_the_wrong_type_is_refused_not_misread
     with pytest.raises(TypeError, match="__struct_fields__ is not a field slot of Comment"):
         _columnar.columns([comment], ("__struct_fields__",), b"s")
     assert isinstance(comment, Comment)
+
+
+@given(
+    st.lists(st.lists(st.text(max_size=6), max_size=30), min_size=1, max_size=4),
+    st.integers(0, 3),
+)
+@settings(max_examples=200, deadline=None)
+def test_has_repeats_finds_exactly_the_repeated_strings(chunks: list[list[str]], skip: int) -> None:
+    column = pa.chunked_array([pa.array(c, pa.string())[skip:] for c in chunks], pa.string())
+    values = column.to_pylist()
+    want = len(set(values)) < len(values)
+    assert columns.has_repeats(column) is want
+    with _python_columns():
+        assert columns.has_repeats(column) is want

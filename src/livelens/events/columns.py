@@ -19,7 +19,9 @@ from types import ModuleType
 from typing import Any, Final
 
 import msgspec
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from livelens import compiled
 from livelens.events.schema import AnyEvent, Event, event_type
@@ -140,6 +142,27 @@ def _compiled_group_table(columnar: ModuleType, kind: str, events: list[Event]) 
         else:
             arrays.append(pa.nulls(len(events), field.type))
     return pa.Table.from_arrays(arrays, schema=EVENTS_SCHEMA)
+
+
+def has_repeats(strings: pa.ChunkedArray) -> bool:
+    """Whether some string occurs twice in ``strings`` (no nulls). Compiled, each string is
+    hashed to 64 bits in one pass over the Arrow buffers and the hashes sorted; only two equal
+    hashes lead to the exact count (hashing the strings into a set: 0.26 µs a string)."""
+    if _columnar is None or strings.num_chunks == 0:
+        return bool(pc.count_distinct(strings).as_py() < len(strings))
+    hashes = np.concatenate(
+        [
+            np.frombuffer(
+                _columnar.string_hashes(*chunk.buffers()[1:3], chunk.offset, len(chunk)),
+                np.uint64,
+            )
+            for chunk in strings.chunks
+        ]
+    )
+    hashes.sort()
+    if not (hashes[1:] == hashes[:-1]).any():
+        return False
+    return bool(pc.count_distinct(strings).as_py() < len(strings))
 
 
 def events_to_table(events: Sequence[Event]) -> pa.Table:

@@ -1,7 +1,8 @@
 /*
- * livelens._columnar: decoded events (msgspec Structs of one type) to Arrow column buffers.
+ * livelens._columnar: the compiled helpers of ingest's hot path (each has a pure-Python twin that
+ * gives the same result, used where this module was not compiled: livelens.compiled).
  *
- * Building the columns in Python (a tuple per event, a transposition, then one pyarrow
+ * Building the events' columns in Python (a tuple per event, a transposition, then one pyarrow
  * conversion per column) walks the millions of small objects of a batch once per column, out of
  * the order they lie in memory, and costs 1.5-2.5 µs per event. Here each event is visited once,
  * its fields read straight from the Struct's slots, and every value is appended to its column's
@@ -552,7 +553,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "livelens._columnar",
-    "Decoded events (msgspec Structs of one type) to Arrow column buffers.", -1, methods,
+    "The compiled helpers of ingest's hot path (see src/livelens/_columnar.c).", -1, methods,
     NULL, NULL, NULL, NULL,
 };
 

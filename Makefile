@@ -32,8 +32,8 @@ demo: setup
 test: setup lint typecheck unit
 
 lint: setup
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts hatch_build.py
+	$(BIN)/ruff format --check src tests bench scripts hatch_build.py
 
 typecheck: setup
 	$(BIN)/mypy
@@ -71,7 +71,7 @@ lock: setup
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra train --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .venv-compare web/node_modules demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-compare web/node_modules demo-output .pytest_cache .mypy_cache .ruff_cache src/livelens/_columnar*.so
 
 ## CRM (issue: RFM + CLV): RFM on 1M customers / 10M transactions, BG/NBD + Gamma-Gamma fit on 1M,
 ## and lifetimes on the same input for the ratio (about 3 minutes on 2 cores).

@@ -441,12 +441,292 @@ fail:
     return NULL;
 }
 
+
+/* ---- A memo of pseudonyms, and a whole column pseudonymised against it -------------------- */
+
+typedef struct {
+    uint32_t inner[8], outer[8]; /* the HMAC states after the key's padded block */
+    char prefix[16];
+    Py_ssize_t prefix_len, hex_digits, width; /* a pseudonym is prefix + hex_digits hex digits */
+    size_t limit;                              /* entries before the memo starts over */
+    uint32_t *slots;                           /* open addressing: entry index + 1, 0 = empty */
+    size_t capacity;                           /* a power of two, at least twice count */
+    uint64_t *hashes;
+    size_t *key_at;
+    uint32_t *key_len;
+    char *values; /* count pseudonyms of width bytes */
+    size_t count, entries_cap;
+    char *keys;
+    size_t keys_len, keys_cap;
+} Memo;
+
+static const char *MEMO_NAME = "livelens._columnar.Memo";
+
+static void memo_free(PyObject *capsule) {
+    Memo *m = PyCapsule_GetPointer(capsule, MEMO_NAME);
+    if (m == NULL) return;
+    PyMem_Free(m->slots);
+    PyMem_Free(m->hashes);
+    PyMem_Free(m->key_at);
+    PyMem_Free(m->key_len);
+    PyMem_Free(m->values);
+    PyMem_Free(m->keys);
+    PyMem_Free(m);
+}
+
+static void hmac_states(const uint8_t *key, Py_ssize_t key_len, uint32_t inner[8],
+                        uint32_t outer[8]) {
+    uint8_t block[64] = {0}, pad[64];
+    if (key_len > 64) sha256_finish(SHA256_IV, 0, key, key_len, block); /* RFC 2104: hash it */
+    else memcpy(block, key, key_len);
+    memcpy(inner, SHA256_IV, 8 * sizeof(uint32_t));
+    memcpy(outer, SHA256_IV, 8 * sizeof(uint32_t));
+    for (int i = 0; i < 64; i++) pad[i] = block[i] ^ 0x36;
+    sha256_blocks(inner, pad, 1);
+    for (int i = 0; i < 64; i++) pad[i] = block[i] ^ 0x5C;
+    sha256_blocks(outer, pad, 1);
+}
+
+static void hmac_hex(const Memo *m, const uint8_t *message, size_t len, char *out) {
+    static const char HEX[] = "0123456789abcdef";
+    uint8_t digest[32];
+    sha256_finish(m->inner, 64, message, len, digest);
+    sha256_finish(m->outer, 64, digest, 32, digest);
+    memcpy(out, m->prefix, m->prefix_len);
+    for (Py_ssize_t d = 0; d < m->hex_digits; d++)
+        out[m->prefix_len + d] = HEX[(digest[d / 2] >> (d % 2 ? 0 : 4)) & 0xF];
+}
+
+static PyObject *pseudonym_memo(PyObject *module, PyObject *args) {
+    (void)module;
+    const uint8_t *key;
+    Py_ssize_t key_len, hex_digits, limit;
+    const char *prefix;
+    Py_ssize_t prefix_len;
+    if (!PyArg_ParseTuple(args, "y#s#nn", &key, &key_len, &prefix, &prefix_len, &hex_digits,
+                          &limit))
+        return NULL;
+    if (hex_digits < 1 || hex_digits > 64 || prefix_len > 15 || limit < 1 || limit > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "hex_digits 1..64, a prefix under 16 bytes, limit >= 1");
+        return NULL;
+    }
+    if (!cpu_has_sha()) Py_RETURN_NONE;
+    Memo *m = PyMem_Calloc(1, sizeof(Memo));
+    if (m == NULL) return PyErr_NoMemory();
+    hmac_states(key, key_len, m->inner, m->outer);
+    memcpy(m->prefix, prefix, prefix_len);
+    m->prefix_len = prefix_len;
+    m->hex_digits = hex_digits;
+    m->width = prefix_len + hex_digits;
+    m->limit = (size_t)limit;
+    PyObject *capsule = PyCapsule_New(m, MEMO_NAME, memo_free);
+    if (capsule == NULL) PyMem_Free(m);
+    return capsule;
+}
+
+static int memo_grow(Memo *m) {
+    size_t capacity = m->capacity ? m->capacity * 2 : 1024;
+    uint32_t *slots = PyMem_Calloc(capacity, sizeof(uint32_t));
+    if (slots == NULL) return -1;
+    for (size_t e = 0; e < m->count; e++) {
+        size_t at = m->hashes[e] & (capacity - 1);
+        while (slots[at]) at = (at + 1) & (capacity - 1);
+        slots[at] = (uint32_t)(e + 1);
+    }
+    PyMem_Free(m->slots);
+    m->slots = slots;
+    m->capacity = capacity;
+    return 0;
+}
+
+static void *grown(void *buffer, size_t *cap, size_t need, size_t item) {
+    if (need <= *cap) return buffer;
+    size_t cap2 = *cap ? *cap : 1024;
+    while (cap2 < need) cap2 *= 2;
+    void *more = PyMem_Realloc(buffer, cap2 * item);
+    if (more != NULL) *cap = cap2;
+    return more;
+}
+
+/* The pseudonym of key[0:len], from the memo or hashed now and remembered */
+static const char *memo_get(Memo *m, const char *key, size_t len) {
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (size_t b = 0; b < len; b++) hash = (hash ^ (uint8_t)key[b]) * 0x100000001b3ULL;
+    if (m->capacity) {
+        for (size_t at = hash & (m->capacity - 1); m->slots[at]; at = (at + 1) & (m->capacity - 1)) {
+            size_t e = m->slots[at] - 1;
+            if (m->hashes[e] == hash && m->key_len[e] == len &&
+                memcmp(m->keys + m->key_at[e], key, len) == 0)
+                return m->values + e * m->width;
+        }
+    }
+    if (m->count >= m->limit) { /* bound memory in endless streams: start over */
+        m->count = m->keys_len = 0;
+        if (m->capacity) memset(m->slots, 0, m->capacity * sizeof(uint32_t));
+    }
+    size_t e = m->count, entries = m->entries_cap, keys = m->keys_cap;
+    void *p;
+    if ((p = grown(m->hashes, &entries, e + 1, sizeof(uint64_t))) == NULL) return NULL;
+    m->hashes = p;
+    entries = m->entries_cap;
+    if ((p = grown(m->key_at, &entries, e + 1, sizeof(size_t))) == NULL) return NULL;
+    m->key_at = p;
+    entries = m->entries_cap;
+    if ((p = grown(m->key_len, &entries, e + 1, sizeof(uint32_t))) == NULL) return NULL;
+    m->key_len = p;
+    entries = m->entries_cap;
+    if ((p = grown(m->values, &entries, e + 1, m->width)) == NULL) return NULL;
+    m->values = p;
+    m->entries_cap = entries;
+    if ((p = grown(m->keys, &keys, m->keys_len + len, 1)) == NULL) return NULL;
+    m->keys = p;
+    m->keys_cap = keys;
+    memcpy(m->keys + m->keys_len, key, len);
+    m->hashes[e] = hash;
+    m->key_at[e] = m->keys_len;
+    m->key_len[e] = (uint32_t)len;
+    m->keys_len += len;
+    hmac_hex(m, (const uint8_t *)key, len, m->values + e * m->width);
+    m->count++;
+    if (m->count * 2 > m->capacity && memo_grow(m) < 0) return NULL;
+    else if (m->count * 2 <= m->capacity) {
+        size_t at = hash & (m->capacity - 1);
+        while (m->slots[at]) at = (at + 1) & (m->capacity - 1);
+        m->slots[at] = (uint32_t)(e + 1);
+    }
+    return m->values + e * m->width;
+}
+
+/* pseudonymise(memo, platform_offsets, platform_data, platform_first,
+ *               viewer_validity | None, viewer_offsets, viewer_data, viewer_first, count)
+ *   -> (validity | None, offsets, data, null_count): the Arrow buffers of the pseudonyms of
+ *   "<platform>:<viewer>" row by row (a null viewer stays null) */
+static PyObject *pseudonymise(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *capsule, *validity_obj;
+    Py_buffer p_off, p_data, v_off, v_data, v_valid = {0};
+    Py_ssize_t p_first, v_first, n;
+    if (!PyArg_ParseTuple(args, "Oy*y*nOy*y*nn", &capsule, &p_off, &p_data, &p_first,
+                          &validity_obj, &v_off, &v_data, &v_first, &n))
+        return NULL;
+    PyObject *result = NULL, *validity = NULL, *offsets = NULL, *data = NULL;
+    char *scratch = NULL, *text = NULL;
+    Py_ssize_t nulls = 0;
+    Memo *m = PyCapsule_GetPointer(capsule, MEMO_NAME);
+    int has_validity = validity_obj != Py_None;
+    if (m == NULL) goto done;
+    if (has_validity && PyObject_GetBuffer(validity_obj, &v_valid, PyBUF_SIMPLE) < 0) {
+        has_validity = 0;
+        goto done;
+    }
+    if (n < 0 || p_first < 0 || v_first < 0 ||
+        (p_first + n + 1) * (Py_ssize_t)sizeof(int32_t) > p_off.len ||
+        (v_first + n + 1) * (Py_ssize_t)sizeof(int32_t) > v_off.len ||
+        (has_validity && (v_first + n + 7) / 8 > v_valid.len)) {
+        PyErr_SetString(PyExc_ValueError, "buffers too short for first + count");
+        goto done;
+    }
+    if ((n + 1) * m->width > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "too many pseudonyms for one array");
+        goto done;
+    }
+    const int32_t *po = (const int32_t *)p_off.buf, *vo = (const int32_t *)v_off.buf;
+    const uint8_t *bits = has_validity ? (const uint8_t *)v_valid.buf : NULL;
+    uint8_t *valid = PyMem_Malloc((n + 7) / 8 + 1);
+    int32_t *out_off = PyMem_Malloc((n + 1) * sizeof(int32_t));
+    text = PyMem_Malloc(n * m->width + 1);
+    if (valid == NULL || out_off == NULL || text == NULL) {
+        PyMem_Free(valid);
+        PyMem_Free(out_off);
+        PyErr_NoMemory();
+        goto done;
+    }
+    memset(valid, 0xFF, (n + 7) / 8 + 1);
+    size_t scratch_cap = 0, used = 0;
+    out_off[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t bit = v_first + i;
+        if (bits != NULL && !((bits[bit >> 3] >> (bit & 7)) & 1)) {
+            valid[i >> 3] &= (uint8_t)~(1u << (i & 7));
+            nulls++;
+            out_off[i + 1] = (int32_t)used;
+            continue;
+        }
+        int32_t ps = po[p_first + i], pe = po[p_first + i + 1];
+        int32_t vs = vo[v_first + i], ve = vo[v_first + i + 1];
+        if (ps < 0 || pe < ps || pe > p_data.len || vs < 0 || ve < vs || ve > v_data.len) {
+            PyErr_SetString(PyExc_ValueError, "offsets outside the data buffers");
+            PyMem_Free(valid);
+            PyMem_Free(out_off);
+            goto done;
+        }
+        size_t len = (size_t)(pe - ps) + 1 + (size_t)(ve - vs);
+        if (len > scratch_cap) {
+            char *more = PyMem_Realloc(scratch, len * 2);
+            if (more == NULL) {
+                PyErr_NoMemory();
+                PyMem_Free(valid);
+                PyMem_Free(out_off);
+                goto done;
+            }
+            scratch = more;
+            scratch_cap = len * 2;
+        }
+        memcpy(scratch, (const char *)p_data.buf + ps, pe - ps);
+        scratch[pe - ps] = ':';
+        memcpy(scratch + (pe - ps) + 1, (const char *)v_data.buf + vs, ve - vs);
+        const char *pseudonym = memo_get(m, scratch, len);
+        if (pseudonym == NULL) {
+            PyErr_NoMemory();
+            PyMem_Free(valid);
+            PyMem_Free(out_off);
+            goto done;
+        }
+        memcpy(text + used, pseudonym, m->width);
+        used += m->width;
+        out_off[i + 1] = (int32_t)used;
+    }
+    validity = nulls ? PyBytes_FromStringAndSize((char *)valid, (n + 7) / 8) : (Py_INCREF(Py_None), Py_None);
+    offsets = PyBytes_FromStringAndSize((char *)out_off, (n + 1) * sizeof(int32_t));
+    data = PyBytes_FromStringAndSize(text, used);
+    PyMem_Free(valid);
+    PyMem_Free(out_off);
+    if (validity != NULL && offsets != NULL && data != NULL)
+        result = Py_BuildValue("(OOOn)", validity, offsets, data, nulls);
+done:
+    Py_XDECREF(validity);
+    Py_XDECREF(offsets);
+    Py_XDECREF(data);
+    PyMem_Free(scratch);
+    PyMem_Free(text);
+    PyBuffer_Release(&p_off);
+    PyBuffer_Release(&p_data);
+    PyBuffer_Release(&v_off);
+    PyBuffer_Release(&v_data);
+    if (has_validity) PyBuffer_Release(&v_valid);
+    return result;
+}
+
 #else /* no SHA extensions to use: the caller hashes with hashlib */
 
 static PyObject *pseudonyms(PyObject *module, PyObject *args) {
     (void)module;
     (void)args;
     Py_RETURN_NONE;
+}
+
+
+static PyObject *pseudonym_memo(PyObject *module, PyObject *args) {
+    (void)module;
+    (void)args;
+    Py_RETURN_NONE;
+}
+
+static PyObject *pseudonymise(PyObject *module, PyObject *args) {
+    (void)module;
+    (void)args;
+    PyErr_SetString(PyExc_RuntimeError, "no pseudonym memo without SHA extensions");
+    return NULL;
 }
 
 #endif
@@ -544,6 +824,10 @@ static PyMethodDef methods[] = {
      "columns(events, fields, kinds) -> one (validity, values, data, null_count) per field"},
     {"pseudonyms", pseudonyms, METH_VARARGS,
      "pseudonyms(key, values, prefix, hex_digits) -> prefix + HMAC-SHA256 hex per value, or None"},
+    {"pseudonym_memo", pseudonym_memo, METH_VARARGS,
+     "pseudonym_memo(key, prefix, hex_digits, limit) -> a memo for pseudonymise(), or None"},
+    {"pseudonymise", pseudonymise, METH_VARARGS,
+     "pseudonymise(memo, platform buffers, viewer buffers, count) -> the pseudonyms' buffers"},
     {"string_hashes", string_hashes, METH_VARARGS,
      "string_hashes(offsets, data, first, count) -> a 64-bit hash per string, as bytes"},
     {"group_by_type", group_by_type, METH_O,

@@ -9,6 +9,7 @@ import hmac
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,3 +91,40 @@ def test_new_viewers_are_hashed_in_c_exactly_where_the_cpu_has_sha_extensions() 
     cpuinfo = Path("/proc/cpuinfo")
     has_sha = cpuinfo.exists() and "sha_ni" in cpuinfo.read_text().split()
     assert (_columnar.pseudonyms(b"k" * 32, ["douyin:x"], "v_", 20) is not None) == has_sha
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    key=st.binary(min_size=16, max_size=100),
+    rows=st.lists(
+        st.tuples(st.sampled_from(["douyin", "bilibili"]), st.none() | st.text(max_size=30)),
+        max_size=40,
+    ),
+    skip=st.integers(0, 3),
+)
+def test_a_column_pseudonymised_in_c_matches_the_formula_row_by_row(
+    key: bytes, rows: list[tuple[str, str | None]], skip: int
+) -> None:
+    """Nulls, repeats, sliced and chunked columns, and a second pass against the warm memo."""
+    platforms = pa.chunked_array([pa.array([p for p, _ in rows], pa.string())[skip:]], pa.string())
+    viewers = pa.chunked_array([pa.array([v for _, v in rows], pa.string())[skip:]], pa.string())
+    want = [None if v is None else expected(key, p, v) for p, v in rows[skip:]]
+    pseudonymiser = Pseudonymiser(key)
+    assert pseudonymiser.pseudonymise_column(platforms, viewers).to_pylist() == want
+    assert pseudonymiser.pseudonymise_column(platforms, viewers).to_pylist() == want
+
+
+def test_the_compiled_memo_starts_over_at_its_limit_and_still_answers_right() -> None:
+    memo = _columnar.pseudonym_memo(b"k" * 32, "v_", 20, 3)
+    if memo is None:
+        pytest.skip("this CPU has no SHA extensions: there is no compiled memo")
+    ids = [f"uid-{n}" for n in range(10)] * 2
+    column = pa.array(["douyin"] * len(ids), pa.string())
+    viewers = pa.array(ids, pa.string())
+    _, offsets, data, nulls = _columnar.pseudonymise(
+        memo, *column.buffers()[1:3], 0, *viewers.buffers(), 0, len(ids)
+    )
+    got = pa.Array.from_buffers(
+        pa.string(), len(ids), [None, pa.py_buffer(offsets), pa.py_buffer(data)], nulls
+    )
+    assert got.to_pylist() == [expected(b"k" * 32, "douyin", i) for i in ids]

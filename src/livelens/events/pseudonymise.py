@@ -12,6 +12,7 @@ import hashlib
 import os
 import secrets
 from pathlib import Path
+from types import ModuleType
 from typing import Final
 
 import msgspec
@@ -33,7 +34,7 @@ _columnar = compiled.load()  # its pseudonyms() hashes on the CPU's SHA extensio
 class Pseudonymiser:
     """Maps raw viewer ids to stable keyed pseudonyms; memoised, as viewers repeat."""
 
-    __slots__ = ("_cache", "_inner", "_key", "_outer", "key_id")
+    __slots__ = ("_cache", "_inner", "_key", "_memo", "_outer", "key_id")
 
     def __init__(self, key: bytes) -> None:
         if len(key) < 16:
@@ -47,6 +48,9 @@ class Pseudonymiser:
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self._cache: dict[str, str] = {}
+        # The compiled memo (livelens._columnar) a whole column is pseudonymised against, made on
+        # first use; None where there is none (no compiled module, or a CPU without SHA-NI)
+        self._memo: object | None = None
         # A public fingerprint of the key, stored with the data so a mismatch is detectable.
         self.key_id = hashlib.sha256(b"livelens-key-id:" + key).hexdigest()[:12]
 
@@ -60,6 +64,12 @@ class Pseudonymiser:
 
     def pseudonymise_column(self, platforms: pa.ChunkedArray, viewers: pa.ChunkedArray) -> pa.Array:
         """Pseudonymise raw viewer ids (nulls stay null), hashing each distinct id once."""
+        if self._memo is None and _columnar is not None:
+            self._memo = _columnar.pseudonym_memo(self._key, PREFIX, _HEX_DIGITS, _MEMO_LIMIT)
+            if self._memo is None:
+                self._memo = False  # the CPU has no SHA extensions: the path below, for good
+        if self._memo and _columnar is not None:
+            return self._compiled_column(_columnar, platforms, viewers)
         scoped = pc.binary_join_element_wise(platforms, viewers, ":")
         if isinstance(scoped, pa.ChunkedArray):
             scoped = scoped.combine_chunks()
@@ -70,6 +80,25 @@ class Pseudonymiser:
         if new:
             self._hash_new(values, known, new)
         return pc.take(pa.array(known, pa.string()), encoded.indices)
+
+    def _compiled_column(
+        self, columnar: ModuleType, platforms: pa.ChunkedArray, viewers: pa.ChunkedArray
+    ) -> pa.Array:
+        """The column pseudonymised row by row in C against the compiled memo (a hash table of
+        the scoped ids, HMACs on the SHA extensions): no Python object per id."""
+        platform = _one_chunk(platforms)
+        viewer = _one_chunk(viewers)
+        validity, offsets, data, nulls = columnar.pseudonymise(
+            self._memo,
+            *platform.buffers()[1:3],
+            platform.offset,
+            *viewer.buffers(),
+            viewer.offset,
+            len(viewer),
+        )
+        buffers = [None if validity is None else pa.py_buffer(validity)]
+        buffers += [pa.py_buffer(offsets), pa.py_buffer(data)]
+        return pa.Array.from_buffers(pa.string(), len(viewer), buffers, nulls)
 
     def _hash_new(self, values: list[str], known: list[str | None], new: list[int]) -> None:
         """Fill ``known[i]`` with the pseudonym of ``values[i]`` for each ``i`` in ``new``, and
@@ -110,6 +139,12 @@ class Pseudonymiser:
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.digest()
+
+
+def _one_chunk(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return column
 
 
 def load_or_create_key(path: Path) -> bytes:

@@ -111,10 +111,12 @@ def prepare_batch(
 ) -> PreparedBatch:
     """Columnar checks and transforms of one batch; Python touches each event only to id it.
     Reads nothing shared but the pseudonymiser's memo, so it may run outside a caller's lock."""
-    for event in batch.events:
-        if event.event_id is None:
-            event.event_id = derive_event_id(event)
     table, order = events_to_table_ordered(batch.events)
+    if table["event_id"].null_count:  # records without a producer id: derive one from content
+        for event in batch.events:
+            if event.event_id is None:
+                event.event_id = derive_event_id(event)
+        table, order = events_to_table_ordered(batch.events)
     prepared = PreparedBatch(table, list(batch.rejections))
 
     latest = now + policy.max_future

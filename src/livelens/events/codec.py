@@ -74,7 +74,7 @@ def decode_block(lines: Sequence[bytes]) -> list[Event] | None:
     return decode_text(b"\n".join(lines), len(lines))
 
 
-def decode_text(text: bytes, lines: int) -> list[Event] | None:
+def decode_text(text: bytes | memoryview, lines: int) -> list[Event] | None:
     """:func:`decode_block` of the ``lines`` lines of ``text``, already joined by newlines."""
     try:
         events: list[Event] = _decoder.decode_lines(text)

@@ -55,12 +55,12 @@ class _Block:
     lines: list[bytes]
     oversize: dict[int, int] = field(default_factory=dict)
     end_offset: int = 0  # the byte offset just after the block's last newline
-    text: bytes | None = None
+    text: memoryview | None = None  # of the bytes read, not a copy
     count: int = 0  # the number of lines of ``text``
 
     def all_lines(self) -> list[bytes]:
         if self.text is not None and not self.lines:
-            self.lines = self.text.split(b"\n")
+            self.lines = bytes(self.text).split(b"\n")
         return self.lines
 
     def __len__(self) -> int:
@@ -109,7 +109,7 @@ def _read_blocks(
         data = pending + chunk if pending else chunk
         cut = data.rfind(b"\n")
         if not block.lines and cut > 0 and _no_line_longer(data, cut, max_line_bytes):
-            block.text, block.count = data[:cut], data.count(b"\n", 0, cut) + 1
+            block.text, block.count = memoryview(data)[:cut], data.count(b"\n", 0, cut) + 1
             pending = data[cut + 1 :]
             block.end_offset = offset - len(pending)
             number = block.first_line + block.count

@@ -41,6 +41,7 @@
 #include <Python.h>
 #include <datetime.h>
 #include <structmember.h>
+#include <pythread.h>
 #include <stdint.h>
 #include <string.h>
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -70,47 +71,77 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* What stopped a pass over the events (it runs without the GIL; the error is raised after) */
+enum {
+    DONE = 0,
+    WRONG_EVENT_TYPE,  /* an event of another type than the first */
+    WRONG_VALUE_TYPE,  /* a value its column does not take */
+    NAIVE_TIME,        /* an event time without a time zone */
+    TOO_BIG,           /* an int that does not fit its column */
+    TOO_MUCH_TEXT,     /* more than 2 GiB of text in one column */
+    LONE_SURROGATE,    /* a string that is not valid Unicode */
+    OUT_OF_MEMORY,
+    PYTHON_ERROR,      /* raised by Python code called with the GIL (a zone's utcoffset) */
+};
+
+typedef struct {
+    int code;
+    Py_ssize_t row;
+    Column *column;
+    PyObject *value; /* borrowed: the events list keeps it alive */
+    long long number;
+} Failure;
+
 typedef struct {
     PyObject *tz; /* the last fixed-offset zone seen (borrowed: the events keep it alive) */
     int64_t offset_us;
-} ZoneCache;
+    PyThreadState *thread; /* saved while the GIL is released */
+} Pass;
 
-static int utc_micros(PyObject *value, ZoneCache *cache, int64_t *out) {
+static int utc_micros(PyObject *value, Pass *pass, int64_t *out, Failure *failure) {
     if (PyLong_Check(value)) {
-        long long ms = PyLong_AsLongLong(value);
-        if (ms == -1 && PyErr_Occurred()) return -1;
+        int overflow;
+        long long ms = PyLong_AsLongLongAndOverflow(value, &overflow);
+        if (overflow || ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000) {
+            failure->code = TOO_BIG;
+            return -1;
+        }
         *out = (int64_t)ms * 1000;
         return 0;
     }
     if (!PyDateTime_Check(value)) {
-        PyErr_Format(PyExc_TypeError, "event time is a %s, not a datetime or an int",
-                     Py_TYPE(value)->tp_name);
+        failure->code = WRONG_VALUE_TYPE;
         return -1;
     }
     PyObject *tz = PyDateTime_DATE_GET_TZINFO(value);
     if (tz == Py_None) {
-        PyErr_SetString(PyExc_ValueError, "event time has no time zone");
+        failure->code = NAIVE_TIME;
         return -1;
     }
     int64_t offset_us;
-    if (tz == cache->tz) {
-        offset_us = cache->offset_us;
-    } else {
+    if (tz == pass->tz) {
+        offset_us = pass->offset_us;
+    } else { /* a zone not seen in this pass: ask it, with the GIL */
+        PyEval_RestoreThread(pass->thread);
         PyObject *delta = PyObject_CallMethod(tz, "utcoffset", "O", value);
-        if (delta == NULL) return -1;
-        if (!PyDelta_Check(delta)) {
-            Py_DECREF(delta);
+        int ok = delta != NULL && PyDelta_Check(delta);
+        if (ok) {
+            offset_us = ((int64_t)PyDateTime_DELTA_GET_DAYS(delta) * 86400 +
+                         PyDateTime_DELTA_GET_SECONDS(delta)) * 1000000 +
+                        PyDateTime_DELTA_GET_MICROSECONDS(delta);
+            /* a datetime.timezone has one offset whatever the date: remember it */
+            if (Py_IS_TYPE(tz, Py_TYPE(PyDateTime_TimeZone_UTC))) {
+                pass->tz = tz;
+                pass->offset_us = offset_us;
+            }
+        } else if (delta != NULL) {
             PyErr_SetString(PyExc_TypeError, "utcoffset() did not return a timedelta");
-            return -1;
         }
-        offset_us = ((int64_t)PyDateTime_DELTA_GET_DAYS(delta) * 86400 +
-                     PyDateTime_DELTA_GET_SECONDS(delta)) * 1000000 +
-                    PyDateTime_DELTA_GET_MICROSECONDS(delta);
-        Py_DECREF(delta);
-        /* a datetime.timezone has one offset whatever the date: remember it */
-        if (Py_IS_TYPE(tz, Py_TYPE(PyDateTime_TimeZone_UTC))) {
-            cache->tz = tz;
-            cache->offset_us = offset_us;
+        Py_XDECREF(delta);
+        pass->thread = PyEval_SaveThread();
+        if (!ok) {
+            failure->code = PYTHON_ERROR;
+            return -1;
         }
     }
     int64_t days = days_from_civil(PyDateTime_GET_YEAR(value), PyDateTime_GET_MONTH(value),
@@ -121,26 +152,62 @@ static int utc_micros(PyObject *value, ZoneCache *cache, int64_t *out) {
     return 0;
 }
 
-static int append_string(Column *c, PyObject *value) {
-    Py_ssize_t size;
-    const char *utf8 = PyUnicode_AsUTF8AndSize(value, &size);
-    if (utf8 == NULL) return -1;
-    if (c->data_len + size > INT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "more than 2 GiB of text in one column");
+static int reserve(Column *c, Py_ssize_t more, Failure *failure) {
+    if (c->data_len + more > INT32_MAX) {
+        failure->code = TOO_MUCH_TEXT;
         return -1;
     }
-    if (c->data_len + size > c->data_cap) {
-        Py_ssize_t cap = c->data_cap * 2 + size + 4096;
-        char *grown = PyMem_Realloc(c->data, cap);
+    if (c->data_len + more > c->data_cap) {
+        Py_ssize_t cap = c->data_cap * 2 + more + 4096;
+        char *grown = PyMem_RawRealloc(c->data, cap);
         if (grown == NULL) {
-            PyErr_NoMemory();
+            failure->code = OUT_OF_MEMORY;
             return -1;
         }
         c->data = grown;
         c->data_cap = cap;
     }
-    memcpy(c->data + c->data_len, utf8, size);
-    c->data_len += size;
+    return 0;
+}
+
+/* A str's UTF-8 appended to the column, read from its own storage (no Python call, no GIL) */
+static int append_string(Column *c, PyObject *value, Failure *failure) {
+    Py_ssize_t length = PyUnicode_GET_LENGTH(value);
+    if (PyUnicode_IS_COMPACT_ASCII(value)) {
+        if (reserve(c, length, failure) < 0) return -1;
+        memcpy(c->data + c->data_len, PyUnicode_DATA(value), length);
+        c->data_len += length;
+        return 0;
+    }
+    int kind = PyUnicode_KIND(value);
+    const void *chars = PyUnicode_DATA(value);
+    if (reserve(c, length * (kind == PyUnicode_1BYTE_KIND ? 2 : kind == PyUnicode_2BYTE_KIND ? 3 : 4),
+                failure) < 0)
+        return -1;
+    unsigned char *out = (unsigned char *)c->data + c->data_len;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, chars, i);
+        if (ch < 0x80) {
+            *out++ = (unsigned char)ch;
+        } else if (ch < 0x800) {
+            *out++ = (unsigned char)(0xC0 | (ch >> 6));
+            *out++ = (unsigned char)(0x80 | (ch & 0x3F));
+        } else if (ch < 0x10000) {
+            if (ch >= 0xD800 && ch <= 0xDFFF) {
+                failure->code = LONE_SURROGATE;
+                return -1;
+            }
+            *out++ = (unsigned char)(0xE0 | (ch >> 12));
+            *out++ = (unsigned char)(0x80 | ((ch >> 6) & 0x3F));
+            *out++ = (unsigned char)(0x80 | (ch & 0x3F));
+        } else {
+            *out++ = (unsigned char)(0xF0 | (ch >> 18));
+            *out++ = (unsigned char)(0x80 | ((ch >> 12) & 0x3F));
+            *out++ = (unsigned char)(0x80 | ((ch >> 6) & 0x3F));
+            *out++ = (unsigned char)(0x80 | (ch & 0x3F));
+        }
+    }
+    c->data_len = (char *)out - c->data;
     return 0;
 }
 
@@ -152,7 +219,9 @@ static Py_ssize_t width(char kind) {
     }
 }
 
-static int append(Column *c, Py_ssize_t row, PyObject *value, ZoneCache *zones) {
+static int append(Column *c, Py_ssize_t row, PyObject *value, Pass *pass, Failure *failure) {
+    failure->column = c;
+    failure->value = value;
     if (value == NULL || value == Py_None) {
         c->validity[row >> 3] &= (uint8_t)~(1u << (row & 7));
         c->nulls++;
@@ -163,36 +232,78 @@ static int append(Column *c, Py_ssize_t row, PyObject *value, ZoneCache *zones) 
     switch (c->kind) {
     case 's':
         if (!PyUnicode_Check(value)) break;
-        if (append_string(c, value) < 0) return -1;
+        if (append_string(c, value, failure) < 0) return -1;
         ((int32_t *)c->values)[row + 1] = (int32_t)c->data_len;
         return 0;
     case 'q': case 'i': case 'h': {
         if (!PyLong_Check(value)) break;
-        long long v = PyLong_AsLongLong(value);
-        if (v == -1 && PyErr_Occurred()) return -1;
-        if (c->kind == 'q') ((int64_t *)c->values)[row] = v;
-        else if (c->kind == 'i' && v >= INT32_MIN && v <= INT32_MAX)
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
+        failure->number = v;
+        if (!overflow && c->kind == 'q') ((int64_t *)c->values)[row] = v;
+        else if (!overflow && c->kind == 'i' && v >= INT32_MIN && v <= INT32_MAX)
             ((int32_t *)c->values)[row] = (int32_t)v;
-        else if (c->kind == 'h' && v >= INT16_MIN && v <= INT16_MAX)
+        else if (!overflow && c->kind == 'h' && v >= INT16_MIN && v <= INT16_MAX)
             ((int16_t *)c->values)[row] = (int16_t)v;
         else {
-            PyErr_Format(PyExc_OverflowError, "%lld does not fit field %U", v, c->name);
+            failure->code = TOO_BIG;
             return -1;
         }
         return 0;
     }
-    case 'd': {
-        double v = PyFloat_AsDouble(value);
-        if (v == -1.0 && PyErr_Occurred()) return -1;
-        ((double *)c->values)[row] = v;
-        return 0;
-    }
+    case 'd':
+        if (PyFloat_Check(value)) {
+            ((double *)c->values)[row] = PyFloat_AS_DOUBLE(value);
+            return 0;
+        }
+        if (PyLong_Check(value)) {
+            int overflow;
+            long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
+            if (overflow) {
+                failure->code = TOO_BIG;
+                return -1;
+            }
+            ((double *)c->values)[row] = (double)v;
+            return 0;
+        }
+        break;
     case 't':
-        return utc_micros(value, zones, &((int64_t *)c->values)[row]);
+        return utc_micros(value, pass, &((int64_t *)c->values)[row], failure);
     }
-    PyErr_Format(PyExc_TypeError, "field %U holds a %s, not what its column takes ('%c')",
-                 c->name, Py_TYPE(value)->tp_name, c->kind);
+    failure->code = WRONG_VALUE_TYPE;
     return -1;
+}
+
+static void raise_failure(const Failure *f, PyTypeObject *type) {
+    const char *got = f->value != NULL ? Py_TYPE(f->value)->tp_name : "nothing";
+    switch (f->code) {
+    case WRONG_EVENT_TYPE:
+        PyErr_Format(PyExc_TypeError, "event %zd is a %s, not a %s", f->row, got, type->tp_name);
+        break;
+    case WRONG_VALUE_TYPE:
+        PyErr_Format(PyExc_TypeError, "field %U holds a %s, not what its column takes ('%c')",
+                     f->column->name, got, f->column->kind);
+        break;
+    case NAIVE_TIME:
+        PyErr_SetString(PyExc_ValueError, "event time has no time zone");
+        break;
+    case TOO_BIG:
+        PyErr_Format(PyExc_OverflowError, "a value of field %U (event %zd) does not fit its column",
+                     f->column->name, f->row);
+        break;
+    case TOO_MUCH_TEXT:
+        PyErr_SetString(PyExc_OverflowError, "more than 2 GiB of text in one column");
+        break;
+    case LONE_SURROGATE:
+        PyErr_Format(PyExc_ValueError, "field %U of event %zd is not valid Unicode (a surrogate)",
+                     f->column->name, f->row);
+        break;
+    case OUT_OF_MEMORY:
+        PyErr_NoMemory();
+        break;
+    default: /* PYTHON_ERROR: already set */
+        break;
+    }
 }
 
 static PyObject *column_result(Column *c, Py_ssize_t n) {
@@ -237,7 +348,7 @@ static PyObject *columns(PyObject *module, PyObject *args) {
         return NULL;
     }
     PyTypeObject *type = Py_TYPE(PyList_GET_ITEM(events, 0));
-    Column *cols = PyMem_Calloc(k, sizeof(Column));
+    Column *cols = PyMem_RawCalloc(k, sizeof(Column));
     PyObject *result = NULL;
     if (cols == NULL) return PyErr_NoMemory();
     for (Py_ssize_t f = 0; f < k; f++) {
@@ -258,26 +369,37 @@ static PyObject *columns(PyObject *module, PyObject *args) {
         }
         c->offset = ((PyMemberDescrObject *)descr)->d_member->offset;
         Py_DECREF(descr);
-        c->validity = PyMem_Malloc((n + 7) / 8);
-        c->values = PyMem_Calloc(n + 1, width(c->kind));
+        c->validity = PyMem_RawMalloc((n + 7) / 8);
+        c->values = PyMem_RawCalloc(n + 1, width(c->kind));
         if (c->validity == NULL || c->values == NULL) {
             PyErr_NoMemory();
             goto done;
         }
         memset(c->validity, 0xFF, (n + 7) / 8);
     }
-    ZoneCache zones = {NULL, 0};
-    for (Py_ssize_t row = 0; row < n; row++) {
+    /* The pass reads only the events' own slots and the objects they hold, which nothing else
+       changes meanwhile (the caller owns the list), so it lets other threads run: a reader
+       thread decodes the next block while this one fills the columns. */
+    Failure failure = {DONE, 0, NULL, NULL, 0};
+    Pass pass = {NULL, 0, NULL};
+    pass.thread = PyEval_SaveThread();
+    for (Py_ssize_t row = 0; row < n && failure.code == DONE; row++) {
         PyObject *event = PyList_GET_ITEM(events, row);
+        failure.row = row;
         if (Py_TYPE(event) != type) {
-            PyErr_Format(PyExc_TypeError, "event %zd is a %s, not a %s", row,
-                         Py_TYPE(event)->tp_name, type->tp_name);
-            goto done;
+            failure.code = WRONG_EVENT_TYPE;
+            failure.value = event;
+            break;
         }
         for (Py_ssize_t f = 0; f < k; f++) {
             PyObject *value = *(PyObject **)((char *)event + cols[f].offset);
-            if (append(&cols[f], row, value, &zones) < 0) goto done;
+            if (append(&cols[f], row, value, &pass, &failure) < 0) break;
         }
+    }
+    PyEval_RestoreThread(pass.thread);
+    if (failure.code != DONE) {
+        raise_failure(&failure, type);
+        goto done;
     }
     result = PyList_New(k);
     if (result == NULL) goto done;
@@ -291,11 +413,11 @@ static PyObject *columns(PyObject *module, PyObject *args) {
     }
 done:
     for (Py_ssize_t f = 0; f < k; f++) {
-        PyMem_Free(cols[f].validity);
-        PyMem_Free(cols[f].values);
-        PyMem_Free(cols[f].data);
+        PyMem_RawFree(cols[f].validity);
+        PyMem_RawFree(cols[f].values);
+        PyMem_RawFree(cols[f].data);
     }
-    PyMem_Free(cols);
+    PyMem_RawFree(cols);
     return result;
 }
 
@@ -458,6 +580,7 @@ typedef struct {
     size_t count, entries_cap;
     char *keys;
     size_t keys_len, keys_cap;
+    PyThread_type_lock lock; /* one column at a time: pseudonymise() runs without the GIL */
 } Memo;
 
 static const char *MEMO_NAME = "livelens._columnar.Memo";
@@ -465,13 +588,14 @@ static const char *MEMO_NAME = "livelens._columnar.Memo";
 static void memo_free(PyObject *capsule) {
     Memo *m = PyCapsule_GetPointer(capsule, MEMO_NAME);
     if (m == NULL) return;
-    PyMem_Free(m->slots);
-    PyMem_Free(m->hashes);
-    PyMem_Free(m->key_at);
-    PyMem_Free(m->key_len);
-    PyMem_Free(m->values);
-    PyMem_Free(m->keys);
-    PyMem_Free(m);
+    if (m->lock != NULL) PyThread_free_lock(m->lock);
+    PyMem_RawFree(m->slots);
+    PyMem_RawFree(m->hashes);
+    PyMem_RawFree(m->key_at);
+    PyMem_RawFree(m->key_len);
+    PyMem_RawFree(m->values);
+    PyMem_RawFree(m->keys);
+    PyMem_RawFree(m);
 }
 
 static void hmac_states(const uint8_t *key, Py_ssize_t key_len, uint32_t inner[8],
@@ -511,7 +635,7 @@ static PyObject *pseudonym_memo(PyObject *module, PyObject *args) {
         return NULL;
     }
     if (!cpu_has_sha()) Py_RETURN_NONE;
-    Memo *m = PyMem_Calloc(1, sizeof(Memo));
+    Memo *m = PyMem_RawCalloc(1, sizeof(Memo));
     if (m == NULL) return PyErr_NoMemory();
     hmac_states(key, key_len, m->inner, m->outer);
     memcpy(m->prefix, prefix, prefix_len);
@@ -519,21 +643,29 @@ static PyObject *pseudonym_memo(PyObject *module, PyObject *args) {
     m->hex_digits = hex_digits;
     m->width = prefix_len + hex_digits;
     m->limit = (size_t)limit;
+    m->lock = PyThread_allocate_lock();
+    if (m->lock == NULL) {
+        PyMem_RawFree(m);
+        return PyErr_NoMemory();
+    }
     PyObject *capsule = PyCapsule_New(m, MEMO_NAME, memo_free);
-    if (capsule == NULL) PyMem_Free(m);
+    if (capsule == NULL) {
+        PyThread_free_lock(m->lock);
+        PyMem_RawFree(m);
+    }
     return capsule;
 }
 
 static int memo_grow(Memo *m) {
     size_t capacity = m->capacity ? m->capacity * 2 : 1024;
-    uint32_t *slots = PyMem_Calloc(capacity, sizeof(uint32_t));
+    uint32_t *slots = PyMem_RawCalloc(capacity, sizeof(uint32_t));
     if (slots == NULL) return -1;
     for (size_t e = 0; e < m->count; e++) {
         size_t at = m->hashes[e] & (capacity - 1);
         while (slots[at]) at = (at + 1) & (capacity - 1);
         slots[at] = (uint32_t)(e + 1);
     }
-    PyMem_Free(m->slots);
+    PyMem_RawFree(m->slots);
     m->slots = slots;
     m->capacity = capacity;
     return 0;
@@ -543,7 +675,7 @@ static void *grown(void *buffer, size_t *cap, size_t need, size_t item) {
     if (need <= *cap) return buffer;
     size_t cap2 = *cap ? *cap : 1024;
     while (cap2 < need) cap2 *= 2;
-    void *more = PyMem_Realloc(buffer, cap2 * item);
+    void *more = PyMem_RawRealloc(buffer, cap2 * item);
     if (more != NULL) *cap = cap2;
     return more;
 }
@@ -600,18 +732,69 @@ static const char *memo_get(Memo *m, const char *key, size_t len) {
 /* pseudonymise(memo, platform_offsets, platform_data, platform_first,
  *               viewer_validity | None, viewer_offsets, viewer_data, viewer_first, count)
  *   -> (validity | None, offsets, data, null_count): the Arrow buffers of the pseudonyms of
- *   "<platform>:<viewer>" row by row (a null viewer stays null) */
+ *   "<platform>:<viewer>" row by row (a null viewer stays null). Runs without the GIL. */
+enum { OK = 0, NO_MEMORY, BAD_OFFSETS };
+
+static int pseudonymise_rows(Memo *m, const int32_t *po, const char *pd, Py_ssize_t pd_len,
+                             Py_ssize_t p_first, const uint8_t *bits, const int32_t *vo,
+                             const char *vd, Py_ssize_t vd_len, Py_ssize_t v_first, Py_ssize_t n,
+                             uint8_t *valid, int32_t *out_off, char *text, Py_ssize_t *nulls) {
+    char *scratch = NULL;
+    size_t scratch_cap = 0, used = 0;
+    int status = OK;
+    out_off[0] = 0;
+    for (Py_ssize_t i = 0; i < n && status == OK; i++) {
+        Py_ssize_t bit = v_first + i;
+        if (bits != NULL && !((bits[bit >> 3] >> (bit & 7)) & 1)) {
+            valid[i >> 3] &= (uint8_t)~(1u << (i & 7));
+            (*nulls)++;
+            out_off[i + 1] = (int32_t)used;
+            continue;
+        }
+        int32_t ps = po[p_first + i], pe = po[p_first + i + 1];
+        int32_t vs = vo[v_first + i], ve = vo[v_first + i + 1];
+        if (ps < 0 || pe < ps || pe > pd_len || vs < 0 || ve < vs || ve > vd_len) {
+            status = BAD_OFFSETS;
+            break;
+        }
+        size_t len = (size_t)(pe - ps) + 1 + (size_t)(ve - vs);
+        if (len > scratch_cap) {
+            char *more = PyMem_RawRealloc(scratch, len * 2);
+            if (more == NULL) {
+                status = NO_MEMORY;
+                break;
+            }
+            scratch = more;
+            scratch_cap = len * 2;
+        }
+        memcpy(scratch, pd + ps, pe - ps);
+        scratch[pe - ps] = ':';
+        memcpy(scratch + (pe - ps) + 1, vd + vs, ve - vs);
+        const char *pseudonym = memo_get(m, scratch, len);
+        if (pseudonym == NULL) {
+            status = NO_MEMORY;
+            break;
+        }
+        memcpy(text + used, pseudonym, m->width);
+        used += m->width;
+        out_off[i + 1] = (int32_t)used;
+    }
+    PyMem_RawFree(scratch);
+    return status;
+}
+
 static PyObject *pseudonymise(PyObject *module, PyObject *args) {
     (void)module;
     PyObject *capsule, *validity_obj;
     Py_buffer p_off, p_data, v_off, v_data, v_valid = {0};
-    Py_ssize_t p_first, v_first, n;
+    Py_ssize_t p_first, v_first, n, nulls = 0;
     if (!PyArg_ParseTuple(args, "Oy*y*nOy*y*nn", &capsule, &p_off, &p_data, &p_first,
                           &validity_obj, &v_off, &v_data, &v_first, &n))
         return NULL;
-    PyObject *result = NULL, *validity = NULL, *offsets = NULL, *data = NULL;
-    char *scratch = NULL, *text = NULL;
-    Py_ssize_t nulls = 0;
+    PyObject *result = NULL;
+    uint8_t *valid = NULL;
+    int32_t *out_off = NULL;
+    char *text = NULL;
     Memo *m = PyCapsule_GetPointer(capsule, MEMO_NAME);
     int has_validity = validity_obj != Py_None;
     if (m == NULL) goto done;
@@ -630,75 +813,45 @@ static PyObject *pseudonymise(PyObject *module, PyObject *args) {
         PyErr_SetString(PyExc_OverflowError, "too many pseudonyms for one array");
         goto done;
     }
-    const int32_t *po = (const int32_t *)p_off.buf, *vo = (const int32_t *)v_off.buf;
-    const uint8_t *bits = has_validity ? (const uint8_t *)v_valid.buf : NULL;
-    uint8_t *valid = PyMem_Malloc((n + 7) / 8 + 1);
-    int32_t *out_off = PyMem_Malloc((n + 1) * sizeof(int32_t));
-    text = PyMem_Malloc(n * m->width + 1);
+    valid = PyMem_RawMalloc((n + 7) / 8 + 1);
+    out_off = PyMem_RawMalloc((n + 1) * sizeof(int32_t));
+    text = PyMem_RawMalloc(n * m->width + 1);
     if (valid == NULL || out_off == NULL || text == NULL) {
-        PyMem_Free(valid);
-        PyMem_Free(out_off);
         PyErr_NoMemory();
         goto done;
     }
     memset(valid, 0xFF, (n + 7) / 8 + 1);
-    size_t scratch_cap = 0, used = 0;
-    out_off[0] = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_ssize_t bit = v_first + i;
-        if (bits != NULL && !((bits[bit >> 3] >> (bit & 7)) & 1)) {
-            valid[i >> 3] &= (uint8_t)~(1u << (i & 7));
-            nulls++;
-            out_off[i + 1] = (int32_t)used;
-            continue;
-        }
-        int32_t ps = po[p_first + i], pe = po[p_first + i + 1];
-        int32_t vs = vo[v_first + i], ve = vo[v_first + i + 1];
-        if (ps < 0 || pe < ps || pe > p_data.len || vs < 0 || ve < vs || ve > v_data.len) {
-            PyErr_SetString(PyExc_ValueError, "offsets outside the data buffers");
-            PyMem_Free(valid);
-            PyMem_Free(out_off);
-            goto done;
-        }
-        size_t len = (size_t)(pe - ps) + 1 + (size_t)(ve - vs);
-        if (len > scratch_cap) {
-            char *more = PyMem_Realloc(scratch, len * 2);
-            if (more == NULL) {
-                PyErr_NoMemory();
-                PyMem_Free(valid);
-                PyMem_Free(out_off);
-                goto done;
-            }
-            scratch = more;
-            scratch_cap = len * 2;
-        }
-        memcpy(scratch, (const char *)p_data.buf + ps, pe - ps);
-        scratch[pe - ps] = ':';
-        memcpy(scratch + (pe - ps) + 1, (const char *)v_data.buf + vs, ve - vs);
-        const char *pseudonym = memo_get(m, scratch, len);
-        if (pseudonym == NULL) {
-            PyErr_NoMemory();
-            PyMem_Free(valid);
-            PyMem_Free(out_off);
-            goto done;
-        }
-        memcpy(text + used, pseudonym, m->width);
-        used += m->width;
-        out_off[i + 1] = (int32_t)used;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(m->lock, WAIT_LOCK);
+    status = pseudonymise_rows(m, (const int32_t *)p_off.buf, (const char *)p_data.buf,
+                               p_data.len, p_first,
+                               has_validity ? (const uint8_t *)v_valid.buf : NULL,
+                               (const int32_t *)v_off.buf, (const char *)v_data.buf, v_data.len,
+                               v_first, n, valid, out_off, text, &nulls);
+    PyThread_release_lock(m->lock);
+    Py_END_ALLOW_THREADS
+    if (status == NO_MEMORY) {
+        PyErr_NoMemory();
+        goto done;
     }
-    validity = nulls ? PyBytes_FromStringAndSize((char *)valid, (n + 7) / 8) : (Py_INCREF(Py_None), Py_None);
-    offsets = PyBytes_FromStringAndSize((char *)out_off, (n + 1) * sizeof(int32_t));
-    data = PyBytes_FromStringAndSize(text, used);
-    PyMem_Free(valid);
-    PyMem_Free(out_off);
+    if (status == BAD_OFFSETS) {
+        PyErr_SetString(PyExc_ValueError, "offsets outside the data buffers");
+        goto done;
+    }
+    PyObject *validity = nulls ? PyBytes_FromStringAndSize((char *)valid, (n + 7) / 8)
+                               : (Py_INCREF(Py_None), Py_None);
+    PyObject *offsets = PyBytes_FromStringAndSize((char *)out_off, (n + 1) * sizeof(int32_t));
+    PyObject *data = PyBytes_FromStringAndSize(text, out_off[n]);
     if (validity != NULL && offsets != NULL && data != NULL)
         result = Py_BuildValue("(OOOn)", validity, offsets, data, nulls);
-done:
     Py_XDECREF(validity);
     Py_XDECREF(offsets);
     Py_XDECREF(data);
-    PyMem_Free(scratch);
-    PyMem_Free(text);
+done:
+    PyMem_RawFree(valid);
+    PyMem_RawFree(out_off);
+    PyMem_RawFree(text);
     PyBuffer_Release(&p_off);
     PyBuffer_Release(&p_data);
     PyBuffer_Release(&v_off);

@@ -272,7 +272,7 @@ def _prepared(
         handover: Path | None = None
         for source in sources:
             if workers <= 1 or not isinstance(source, JsonLinesFile):
-                for batch in source:
+                for batch in _read_ahead(source):
                     yield batch.source, prepare_batch(batch, pseudonymiser, policy, now)
                 continue
             if pool is None:  # started at the first JSON Lines file, once
@@ -294,6 +294,17 @@ def _prepared(
                     yield from map(_take_over, pending.popleft().result())
             while pending:
                 yield from map(_take_over, pending.popleft().result())
+
+
+def _read_ahead(batches: Iterable[SourceBatch]) -> Iterator[SourceBatch]:
+    """The batches, each next one read and decoded on a thread of its own while the caller
+    prepares the one before: their C parts overlap wherever either releases the GIL."""
+    iterator = iter(batches)
+    with ThreadPoolExecutor(1, thread_name_prefix="livelens-reader") as reader:
+        pending = reader.submit(next, iterator, None)
+        while (batch := pending.result()) is not None:
+            pending = reader.submit(next, iterator, None)
+            yield batch
 
 
 def _handover_folder() -> tempfile.TemporaryDirectory[str]:

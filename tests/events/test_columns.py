@@ -102,6 +102,9 @@ def test_a_list_mixing_types_or_a_value_of_the_wrong_type_is_refused_not_misread
     naive = msgspec.structs.replace(comment, ts=datetime(2026, 1, 1))  # noqa: DTZ001
     with pytest.raises(ValueError, match="no time zone"):
         _columnar.columns([naive], ("ts",), b"t")
+    surrogate = msgspec.structs.replace(comment, text="a\ud800")
+    with pytest.raises(ValueError, match="field text of event 0 is not valid Unicode"):
+        _columnar.columns([surrogate], ("text",), b"s")
     with pytest.raises(AttributeError, match="no_such_field"):
         _columnar.columns([comment], ("no_such_field",), b"s")
     with pytest.raises(TypeError, match="__struct_fields__ is not a field slot of Comment"):

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from livelens.events import codec
 from livelens.sources import jsonl
 from livelens.sources.jsonl import JsonLinesFile
 from livelens.testing import event_record
@@ -45,17 +46,26 @@ def _read(path: Path, block_bytes: int, max_line_bytes: int) -> list[Any]:
     final_newline=st.booleans(),
     block_bytes=st.sampled_from([64, 300, 1000, 1 << 20]),
     max_line_bytes=st.sampled_from([40, 250, 1 << 20]),
+    piece_bytes=st.sampled_from([1, 100, 1 << 20]),
 )
 def test_whole_blocks_read_like_split_ones(
-    lines: list[str], bad_bytes: bool, final_newline: bool, block_bytes: int, max_line_bytes: int
+    lines: list[str],
+    bad_bytes: bool,
+    final_newline: bool,
+    block_bytes: int,
+    max_line_bytes: int,
+    piece_bytes: int,
 ) -> None:
+    """Also whatever the size of the pieces a whole block is decoded in."""
     body = "\n".join(lines).encode() + (b"\n" if final_newline else b"")
     if bad_bytes and lines:
         body = body[: len(body) // 2] + b"\xff\xfe" + body[len(body) // 2 :]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "events.jsonl"
         path.write_bytes(body)
-        whole = _read(path, block_bytes, max_line_bytes)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(codec, "DECODE_PIECE_BYTES", piece_bytes)
+            whole = _read(path, block_bytes, max_line_bytes)
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(jsonl, "_no_line_longer", lambda *_: False)  # always split
             split = _read(path, block_bytes, max_line_bytes)

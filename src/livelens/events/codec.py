@@ -71,13 +71,27 @@ def decode_block(lines: Sequence[bytes]) -> list[Event] | None:
 
     The caller then decodes the block line by line with :func:`decode_event` to find out which.
     """
-    return decode_text(b"\n".join(lines), len(lines))
+    text = b"\n".join(lines)
+    return decode_text(text, len(text), len(lines))
 
 
-def decode_text(text: bytes | memoryview, lines: int) -> list[Event] | None:
-    """:func:`decode_block` of the ``lines`` lines of ``text``, already joined by newlines."""
+# Lines are decoded at most about this many bytes per call: msgspec holds the GIL through a call,
+# so a thread that prepares the previous block (GIL-free in C) waits at most one piece
+DECODE_PIECE_BYTES: Final = 1 << 20
+
+
+def decode_text(text: bytes, end: int, lines: int) -> list[Event] | None:
+    """:func:`decode_block` of the ``lines`` lines of ``text[:end]``, joined by newlines; decoded
+    in pieces of about :data:`DECODE_PIECE_BYTES`, cut at newlines, without copying."""
+    view = memoryview(text)
+    events: list[Event] = []
+    start = 0
     try:
-        events: list[Event] = _decoder.decode_lines(text)
+        while start < end:
+            stop = text.find(b"\n", min(start + DECODE_PIECE_BYTES, end), end)
+            stop = end if stop < 0 else stop
+            events += _decoder.decode_lines(view[start:stop])
+            start = stop + 1
     except (msgspec.MsgspecError, UnicodeDecodeError):
         return None
     return events if len(events) == lines else None

@@ -55,12 +55,13 @@ class _Block:
     lines: list[bytes]
     oversize: dict[int, int] = field(default_factory=dict)
     end_offset: int = 0  # the byte offset just after the block's last newline
-    text: memoryview | None = None  # of the bytes read, not a copy
-    count: int = 0  # the number of lines of ``text``
+    text: bytes | None = None  # the bytes read: the block is text[:text_end], not a copy
+    text_end: int = 0
+    count: int = 0  # the number of lines of the block's text
 
     def all_lines(self) -> list[bytes]:
         if self.text is not None and not self.lines:
-            self.lines = bytes(self.text).split(b"\n")
+            self.lines = self.text[: self.text_end].split(b"\n")
         return self.lines
 
     def __len__(self) -> int:
@@ -109,7 +110,8 @@ def _read_blocks(
         data = pending + chunk if pending else chunk
         cut = data.rfind(b"\n")
         if not block.lines and cut > 0 and _no_line_longer(data, cut, max_line_bytes):
-            block.text, block.count = memoryview(data)[:cut], data.count(b"\n", 0, cut) + 1
+            block.text, block.text_end = data, cut
+            block.count = data.count(b"\n", 0, cut) + 1
             pending = data[cut + 1 :]
             block.end_offset = offset - len(pending)
             number = block.first_line + block.count
@@ -146,7 +148,7 @@ def _decode(source: str, block: _Block, max_line_bytes: int) -> SourceBatch:
     first = block.first_line
     if not block.oversize:
         if block.text is not None:
-            events = decode_text(block.text, block.count)
+            events = decode_text(block.text, block.text_end, block.count)
         else:
             events = decode_block(block.lines)
         if events is not None:  # the common case: every line a valid event

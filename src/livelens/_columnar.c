@@ -19,11 +19,13 @@
  * For a string column ``values`` holds the n + 1 offsets and ``data`` the UTF-8 bytes; for the
  * others ``values`` holds the n values and ``data`` is None. None values are nulls.
  *
- * pseudonyms(key, values, prefix, hex_digits) -> list[str] | None
+ * pseudonym_memo(key, prefix, hex_digits, limit) -> memo | None
+ * pseudonymise(memo, platform buffers, viewer buffers, count) -> (validity, offsets, data, nulls)
  *
- *   prefix + the first ``hex_digits`` hex digits of HMAC-SHA256(key, value as UTF-8) for each
- *   str in ``values``, hashed with the CPU's SHA extensions; None where the CPU has none (the
- *   caller then uses hashlib, with the same result)
+ *   a column of viewer ids pseudonymised row by row: prefix + the first ``hex_digits`` hex
+ *   digits of HMAC-SHA256(key, "<platform>:<viewer>" as UTF-8), against a memo of the ids seen
+ *   (a hash table of at most ``limit`` entries, then it starts over), hashed with the CPU's SHA
+ *   extensions; pseudonym_memo gives None where the CPU has none (the caller then uses hashlib)
  *
  * string_hashes(offsets, data, first, count) -> bytes
  *
@@ -505,65 +507,6 @@ static void sha256_finish(const uint32_t start[8], uint64_t done, const uint8_t 
     }
 }
 
-static PyObject *pseudonyms(PyObject *module, PyObject *args) {
-    (void)module;
-    const uint8_t *key;
-    Py_ssize_t key_len, hex_digits;
-    PyObject *values, *prefix;
-    if (!PyArg_ParseTuple(args, "y#O!Un", &key, &key_len, &PyList_Type, &values, &prefix,
-                          &hex_digits))
-        return NULL;
-    if (hex_digits < 1 || hex_digits > 64) {
-        PyErr_SetString(PyExc_ValueError, "hex_digits must be 1..64");
-        return NULL;
-    }
-    if (!cpu_has_sha()) Py_RETURN_NONE;
-    uint8_t block[64] = {0}, pad[64];
-    if (key_len > 64) sha256_finish(SHA256_IV, 0, key, key_len, block); /* RFC 2104: hash it */
-    else memcpy(block, key, key_len);
-    uint32_t inner[8], outer[8];
-    memcpy(inner, SHA256_IV, sizeof inner);
-    memcpy(outer, SHA256_IV, sizeof outer);
-    for (int i = 0; i < 64; i++) pad[i] = block[i] ^ 0x36;
-    sha256_blocks(inner, pad, 1);
-    for (int i = 0; i < 64; i++) pad[i] = block[i] ^ 0x5C;
-    sha256_blocks(outer, pad, 1);
-    Py_ssize_t prefix_len;
-    const char *prefix_utf8 = PyUnicode_AsUTF8AndSize(prefix, &prefix_len);
-    if (prefix_utf8 == NULL) return NULL;
-    char *text = PyMem_Malloc(prefix_len + hex_digits);
-    if (text == NULL) return PyErr_NoMemory();
-    memcpy(text, prefix_utf8, prefix_len);
-    static const char HEX[] = "0123456789abcdef";
-    Py_ssize_t n = PyList_GET_SIZE(values);
-    PyObject *result = PyList_New(n);
-    if (result == NULL) goto fail;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *value = PyList_GET_ITEM(values, i);
-        Py_ssize_t size;
-        const char *utf8 = PyUnicode_Check(value) ? PyUnicode_AsUTF8AndSize(value, &size) : NULL;
-        if (utf8 == NULL) {
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "values must be str");
-            goto fail;
-        }
-        uint8_t digest[32];
-        sha256_finish(inner, 64, (const uint8_t *)utf8, size, digest);
-        sha256_finish(outer, 64, digest, 32, digest);
-        for (Py_ssize_t d = 0; d < hex_digits; d++)
-            text[prefix_len + d] = HEX[(digest[d / 2] >> (d % 2 ? 0 : 4)) & 0xF];
-        PyObject *item = PyUnicode_DecodeUTF8(text, prefix_len + hex_digits, "strict");
-        if (item == NULL) goto fail;
-        PyList_SET_ITEM(result, i, item);
-    }
-    PyMem_Free(text);
-    return result;
-fail:
-    PyMem_Free(text);
-    Py_XDECREF(result);
-    return NULL;
-}
-
-
 /* ---- A memo of pseudonyms, and a whole column pseudonymised against it -------------------- */
 
 typedef struct {
@@ -862,11 +805,6 @@ done:
 
 #else /* no SHA extensions to use: the caller hashes with hashlib */
 
-static PyObject *pseudonyms(PyObject *module, PyObject *args) {
-    (void)module;
-    (void)args;
-    Py_RETURN_NONE;
-}
 
 
 static PyObject *pseudonym_memo(PyObject *module, PyObject *args) {
@@ -975,8 +913,6 @@ done:
 static PyMethodDef methods[] = {
     {"columns", columns, METH_VARARGS,
      "columns(events, fields, kinds) -> one (validity, values, data, null_count) per field"},
-    {"pseudonyms", pseudonyms, METH_VARARGS,
-     "pseudonyms(key, values, prefix, hex_digits) -> prefix + HMAC-SHA256 hex per value, or None"},
     {"pseudonym_memo", pseudonym_memo, METH_VARARGS,
      "pseudonym_memo(key, prefix, hex_digits, limit) -> a memo for pseudonymise(), or None"},
     {"pseudonymise", pseudonymise, METH_VARARGS,

@@ -70,27 +70,26 @@ def test_missing_viewers_stay_missing() -> None:
     key=st.binary(min_size=16, max_size=200),
     raw_ids=st.lists(st.text(max_size=120), min_size=1, max_size=8),
 )
-def test_the_sha_extension_hmac_and_the_hashlib_one_agree(key: bytes, raw_ids: list[str]) -> None:
-    """Both ways of hashing new viewers: livelens._columnar on the CPU's SHA extensions (where it
-    has them), and hashlib; ids up to 120 characters span one to several SHA-256 blocks."""
+def test_the_compiled_and_the_hashlib_pseudonyms_agree(key: bytes, raw_ids: list[str]) -> None:
+    """Both ways of pseudonymising a column: in C against the compiled memo (where the CPU has
+    SHA extensions), and the Python memo with hashlib; ids up to 120 characters span one to
+    several SHA-256 blocks."""
     want = [expected(key, "douyin", raw_id) for raw_id in raw_ids]
-    compiled = _columnar.pseudonyms(key, [f"douyin:{r}" for r in raw_ids], "v_", 20)
-    assert compiled is None or compiled == want
+    platforms = pa.chunked_array([pa.array(["douyin"] * len(raw_ids))])
+    viewers = pa.chunked_array([pa.array(raw_ids)])
+    assert Pseudonymiser(key).pseudonymise_column(platforms, viewers).to_pylist() == want
     columnar, pseudonymise._columnar = pseudonymise._columnar, None
     try:
-        column = Pseudonymiser(key).pseudonymise_column(
-            pa.chunked_array([pa.array(["douyin"] * len(raw_ids))]),
-            pa.chunked_array([pa.array(raw_ids)]),
-        )
+        column = Pseudonymiser(key).pseudonymise_column(platforms, viewers)
     finally:
         pseudonymise._columnar = columnar
     assert column.to_pylist() == want
 
 
-def test_new_viewers_are_hashed_in_c_exactly_where_the_cpu_has_sha_extensions() -> None:
+def test_columns_are_pseudonymised_in_c_exactly_where_the_cpu_has_sha_extensions() -> None:
     cpuinfo = Path("/proc/cpuinfo")
     has_sha = cpuinfo.exists() and "sha_ni" in cpuinfo.read_text().split()
-    assert (_columnar.pseudonyms(b"k" * 32, ["douyin:x"], "v_", 20) is not None) == has_sha
+    assert (_columnar.pseudonym_memo(b"k" * 32, "v_", 20, 10) is not None) == has_sha
 
 
 @settings(max_examples=150, deadline=None)

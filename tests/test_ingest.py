@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
 import pytest
 
+from livelens import ingest as ingest_module
 from livelens.events import codec
 from livelens.events.pseudonymise import Pseudonymiser, redact_raw
 from livelens.ingest import IngestPolicy, IngestReport, ingest
@@ -409,3 +413,19 @@ def test_worker_processes_store_what_one_process_stores(
     assert summary["quarantined"] == {"truncated_record": 2, "line_too_long": 1}
     assert two == one
     assert [row[1] for row in one[2]] == ["line 121", "line 401", "line 51"]
+
+
+def test_workers_hand_tables_over_in_memory_only_where_there_is_room(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In memory (the system's shared-memory folder) when it has room for the parts in flight;
+    the temp folder otherwise (a container's is often 64 MiB)."""
+    shm = Path("/dev/shm")  # noqa: S108
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        pytest.skip("no writable /dev/shm here")
+    with ingest_module._handover_folder(2, 1 << 20) as roomy:
+        assert Path(roomy).parent == shm
+    full = shutil.disk_usage(shm)._replace(free=32 << 20)
+    monkeypatch.setattr(ingest_module.shutil, "disk_usage", lambda _: full)
+    with ingest_module._handover_folder(2, 16 << 20) as cramped:
+        assert Path(cramped).parent == Path(tempfile.gettempdir())

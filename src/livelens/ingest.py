@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import multiprocessing
 import os
+import shutil
 import tempfile
 import uuid
 from collections import Counter, deque
@@ -286,7 +287,7 @@ def _prepared(
                     )
                 )
             if handover is None:
-                handover = Path(stack.enter_context(_handover_folder()))
+                handover = Path(stack.enter_context(_handover_folder(workers, part_bytes)))
             pending: deque[Future[list[_HandedOver]]] = deque()
             for part in source.parts(part_bytes):
                 pending.append(pool.submit(_prepare_part, part, policy, now, handover))
@@ -307,11 +308,14 @@ def _read_ahead(batches: Iterable[SourceBatch]) -> Iterator[SourceBatch]:
             yield batch
 
 
-def _handover_folder() -> tempfile.TemporaryDirectory[str]:
-    """Where workers leave their prepared tables: in memory (/dev/shm) where the system has it."""
+def _handover_folder(workers: int, part_bytes: int) -> tempfile.TemporaryDirectory[str]:
+    """Where workers leave their prepared tables: in memory (/dev/shm) where the system has it
+    with room for the parts in flight (a container's is often 64 MiB), else the temp folder."""
     shm = Path("/dev/shm")  # noqa: S108 - a private folder is made inside it
-    where = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
-    return tempfile.TemporaryDirectory(prefix="livelens-ingest-", dir=where)
+    # up to 2 × workers parts wait, each table about 2× its part's JSON; room for twice that
+    room = 8 * workers * part_bytes
+    usable = shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free >= room
+    return tempfile.TemporaryDirectory(prefix="livelens-ingest-", dir=shm if usable else None)
 
 
 # A batch a worker prepared: its source, the Arrow file holding its table, rejections, duplicates.

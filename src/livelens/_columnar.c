@@ -174,6 +174,12 @@ static int reserve(Column *c, Py_ssize_t more, Failure *failure) {
 
 /* A str's UTF-8 appended to the column, read from its own storage (no Python call, no GIL) */
 static int append_string(Column *c, PyObject *value, Failure *failure) {
+#if PY_VERSION_HEX < 0x030C0000
+    if (!PyUnicode_IS_READY(value)) { /* a legacy str built through the old wchar API */
+        failure->code = WRONG_VALUE_TYPE;
+        return -1;
+    }
+#endif
     Py_ssize_t length = PyUnicode_GET_LENGTH(value);
     if (PyUnicode_IS_COMPACT_ASCII(value)) {
         if (reserve(c, length, failure) < 0) return -1;

@@ -1,10 +1,12 @@
 """Benchmark: the CPU cost of each piece of ingest alone, per event (the 2-core budget, issue 2).
 
 Writes the reproducible event mix (bench/workload.py) and times, one piece at a time with nothing
-running beside it: msgspec decode into typed events, events to Arrow columns, pyarrow's JSON reader
-as an alternative route to columns, pseudonymisation, the rest of the preparation, and the DuckDB
-append of the prepared batches into a fresh file (final checkpoint included). Prints CPU-µs per
-event (process CPU time, so DuckDB's own threads count) and, for the append, the wall time.
+running beside it: msgspec decode into typed events; events to Arrow columns, compiled
+(livelens._columnar) and in Python; pyarrow's JSON reader as an alternative route to columns;
+`prepare_batch` (columns, checks, pseudonymisation) and pseudonymisation alone; the DuckDB append
+of the prepared batches into a fresh file (final checkpoint included), in whole row groups as
+ingest writes them and one insert per batch. Prints CPU-µs per event (process CPU time, so
+DuckDB's own threads count) and the wall time.
 
     .venv/bin/python bench/bench_ingest_stages.py [--events 1000000]
 """

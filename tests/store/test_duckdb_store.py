@@ -156,3 +156,16 @@ def test_a_bulk_load_writes_what_it_holds_when_the_loader_fails(tmp_path: Path) 
         with pytest.raises(KeyError):
             load(store)
         assert _stored(store) == 1_000
+
+
+def test_held_events_stay_known_when_the_id_hashes_are_rebuilt(tmp_path: Path) -> None:
+    """Another connection's write makes the store rebuild its id hashes from the table; the
+    events a bulk load still holds are not in the table yet, and must stay known."""
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        with store.bulk_load() as append:
+            assert append(_likes(0, 1_000)) == 1_000  # held
+            other = store.con.cursor()
+            other.register("elsewhere", _likes(500_000, 1))
+            other.execute("INSERT INTO events BY NAME SELECT * FROM elsewhere")
+            assert append(_likes(999, 2)) == 1  # e999 is held, e1000 is new
+        assert _stored(store) == 1_002

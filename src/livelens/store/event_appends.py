@@ -47,9 +47,8 @@ class EventAppends:
         self._ids: EventIdHashes | None = None  # built on the first append
         self._ids_rows = 0  # the events table's row count the hashes stand for
         self._writer: tuple[duckdb.DuckDBPyConnection, ThreadPoolExecutor] | None = None
-        # New rows a bulk load holds back (their hashes already in the id hashes), and their ids
+        # New rows a bulk load holds back (their hashes already in the id hashes)
         self._held: list[pa.Table] = []
-        self._held_hashes: list[Hashes] = []
 
     def unstored(self, table: pa.Table) -> tuple[pa.Table, Hashes, EventIdHashes]:
         """The rows of ``table`` whose ``event_id`` is not stored, their id hashes, and the
@@ -101,15 +100,11 @@ class EventAppends:
             return
         ids.add(hashes)  # a repeat in a later batch is then checked against the held rows
         self._held.append(new)
-        self._held_hashes.append(hashes)
         held = sum(t.num_rows for t in self._held)
         if held >= BULK_INSERT_ROWS:
             whole_groups = held - held % ROW_GROUP_ROWS
             rows = pa.concat_tables(self._held)
-            self._held, self._held_hashes = (
-                [rows.slice(whole_groups)],
-                [np.concatenate(self._held_hashes)[whole_groups:]],
-            )
+            self._held = [rows.slice(whole_groups)]
             # one chunk: DuckDB scans each Arrow chunk as a task of its own, and ends each
             # in a partial row group (as slow as unaligned inserts, measured)
             self._insert(self.con, rows.slice(0, whole_groups).combine_chunks(), None, ids)
@@ -117,7 +112,7 @@ class EventAppends:
     def release(self) -> None:
         """Insert every row still held."""
         if self._held:
-            rows, self._held, self._held_hashes = pa.concat_tables(self._held), [], []
+            rows, self._held = pa.concat_tables(self._held), []
             self._insert(self.con, rows, None, self._stored_ids())
 
     def close(self) -> None:
@@ -153,8 +148,8 @@ class EventAppends:
         if self._ids is None or rows != self._ids_rows:
             self._ids = EventIdHashes()
             self._ids.add(self._column_hashes("SELECT hash(event_id) AS h FROM events"))
-            for hashes in self._held_hashes:
-                self._ids.add(hashes)
+            for held in self._held:  # not in the table yet, still to be known
+                self._ids.add(self._hashes(held))
             self._ids_rows = int(rows)
         return self._ids
 

@@ -86,21 +86,35 @@ def _ts_array(values: Sequence[datetime | int]) -> pa.Array:
 
 
 def _group_table(kind: str, events: list[Event]) -> pa.Table:
+    """The events of one type ``kind`` as a table in :data:`EVENTS_SCHEMA`."""
     if _columnar is not None:
-        return _compiled_group_table(_columnar, kind, events)
-    names: tuple[str, ...] = type(events[0]).__struct_fields__
-    columns = dict(zip(names, zip(*map(msgspec.structs.astuple, events), strict=True), strict=True))
+        present = _compiled_columns(_columnar, events)
+    else:
+        present = _python_columns(events)
     arrays: list[pa.Array] = []
     for field in EVENTS_SCHEMA:
         if field.name == "type":
-            arrays.append(pa.array([kind] * len(events), pa.string()))
-        elif field.name == "ts":
-            arrays.append(_ts_array(columns["ts"]))
-        elif field.name in columns:
-            arrays.append(pa.array(columns[field.name], field.type))
+            arrays.append(pa.repeat(pa.scalar(kind, pa.string()), len(events)))
+        elif field.name in present:
+            arrays.append(present[field.name])
         else:
-            arrays.append(pa.nulls(len(events), field.type))
+            arrays.append(_nulls(field.type, len(events)))
     return pa.Table.from_arrays(arrays, schema=EVENTS_SCHEMA)
+
+
+def _python_columns(events: list[Event]) -> dict[str, pa.Array]:
+    """The columns the events' type has: transposed with ``astuple`` + ``zip``, then converted
+    column by column."""
+    names: tuple[str, ...] = type(events[0]).__struct_fields__
+    rows = map(msgspec.structs.astuple, events)
+    values = dict(zip(names, zip(*rows, strict=True), strict=True))
+    return {
+        field.name: _ts_array(values["ts"])
+        if field.name == "ts"
+        else pa.array(values[field.name], field.type)
+        for field in EVENTS_SCHEMA
+        if field.name in values
+    }
 
 
 # The buffer layout livelens._columnar writes for each column type ('t': event time, µs UTC)
@@ -114,13 +128,13 @@ _KINDS: Final = {
 }
 
 
-def _compiled_group_table(columnar: ModuleType, kind: str, events: list[Event]) -> pa.Table:
-    """:func:`_group_table` with every field read in one pass over the events, in C."""
+def _compiled_columns(columnar: ModuleType, events: list[Event]) -> dict[str, pa.Array]:
+    """The columns the events' type has, every field read in one pass over the events, in C."""
     present = set(type(events[0]).__struct_fields__)
     fields = [f for f in EVENTS_SCHEMA if f.name in present]
     kinds = b"".join(_KINDS[f.type] for f in fields)
     buffers = columnar.columns(events, tuple(f.name for f in fields), kinds)
-    read = {
+    return {
         field.name: pa.Array.from_buffers(
             field.type,
             len(events),
@@ -133,15 +147,6 @@ def _compiled_group_table(columnar: ModuleType, kind: str, events: list[Event]) 
         )
         for field, (validity, values, data, null_count) in zip(fields, buffers, strict=True)
     }
-    arrays: list[pa.Array] = []
-    for field in EVENTS_SCHEMA:
-        if field.name == "type":
-            arrays.append(pa.repeat(pa.scalar(kind, pa.string()), len(events)))
-        elif field.name in read:
-            arrays.append(read[field.name])
-        else:
-            arrays.append(_nulls(field.type, len(events)))
-    return pa.Table.from_arrays(arrays, schema=EVENTS_SCHEMA)
 
 
 _NULLS: dict[pa.DataType, pa.Array] = {}
@@ -162,20 +167,19 @@ def has_repeats(strings: pa.ChunkedArray) -> bool:
     """Whether some string occurs twice in ``strings`` (no nulls). Compiled, each string is
     hashed to 64 bits in one pass over the Arrow buffers and the hashes sorted; only two equal
     hashes lead to the exact count (hashing the strings into a set: 0.26 µs a string)."""
-    if _columnar is None or strings.num_chunks == 0:
-        return bool(pc.count_distinct(strings).as_py() < len(strings))
-    hashes = np.concatenate(
-        [
-            np.frombuffer(
-                _columnar.string_hashes(*chunk.buffers()[1:3], chunk.offset, len(chunk)),
-                np.uint64,
-            )
-            for chunk in strings.chunks
-        ]
-    )
-    hashes.sort()
-    if not (hashes[1:] == hashes[:-1]).any():
-        return False
+    if _columnar is not None and strings.num_chunks:
+        hashes = np.concatenate(
+            [
+                np.frombuffer(
+                    _columnar.string_hashes(*chunk.buffers()[1:3], chunk.offset, len(chunk)),
+                    np.uint64,
+                )
+                for chunk in strings.chunks
+            ]
+        )
+        hashes.sort()
+        if not (hashes[1:] == hashes[:-1]).any():
+            return False
     return bool(pc.count_distinct(strings).as_py() < len(strings))
 
 

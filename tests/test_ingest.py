@@ -14,8 +14,8 @@ import pytest
 from livelens import ingest as ingest_module
 from livelens.events import codec
 from livelens.events.pseudonymise import Pseudonymiser, redact_raw
-from livelens.ingest import IngestPolicy, IngestReport, ingest
-from livelens.sources.jsonl import JsonLinesFile
+from livelens.ingest import IngestPolicy, IngestReport, derive_event_id, ingest, prepare_batch
+from livelens.sources.jsonl import JsonLinesFile, decode_body
 from livelens.sources.tabular import CsvFile, ParquetFile
 from livelens.store.duckdb import DuckDBStore
 from livelens.testing import event_record, jsonl
@@ -226,6 +226,34 @@ def test_events_without_id_get_a_content_id(
     assert (report.accepted, report.duplicates) == (2, 1)
     ids = [r[0] for r in store.con.execute("SELECT event_id FROM events").fetchall()]
     assert all(i.startswith("h_") for i in ids)
+
+
+def test_a_batch_mixing_types_and_ids_derives_each_missing_id_from_its_own_event(
+    pseudonymiser: Pseudonymiser,
+) -> None:
+    """Rows are grouped by type, so each derived id must land on the row of its own event."""
+    records = [
+        event_record("like", event_id=None, count=1),
+        event_record("comment", event_id="given-1", text="多少钱"),
+        event_record("comment", event_id=None, text="有货吗"),
+        event_record("like", event_id="given-2", count=2),
+        event_record("viewer.join", event_id=None),
+    ]
+
+    def derived(record: dict[str, object]) -> str:
+        return derive_event_id(codec.decode_event(msgspec.json.encode(record)))
+
+    prepared = prepare_batch(decode_body("t", jsonl(records)), pseudonymiser, IngestPolicy(), NOW)
+    rows = prepared.table.select(["type", "text", "count", "event_id"]).to_pylist()
+    ids = {(r["type"], r["text"], r["count"]): r["event_id"] for r in rows}
+    assert ids == {
+        ("like", None, 1): derived(records[0]),
+        ("comment", "多少钱", None): "given-1",
+        ("comment", "有货吗", None): derived(records[2]),
+        ("like", None, 2): "given-2",
+        ("viewer.join", None, None): derived(records[4]),
+    }
+    assert len(set(ids.values())) == 5
 
 
 def test_viewers_are_pseudonymised_and_nicknames_dropped(

@@ -104,6 +104,17 @@ def _first_occurrences(ids: pa.ChunkedArray) -> pa.Array:
     return pa.array(keep, pa.bool_())
 
 
+def _derive_missing_ids(table: pa.Table, order: list[int], events: list[Event]) -> pa.Table:
+    """``table`` with a content-derived id for each event it has without one (set on the event
+    too); only those events are encoded and hashed, the columns are not built again."""
+    ids = table["event_id"].to_pylist()
+    for row in pc.indices_nonzero(pc.is_null(table["event_id"])).to_pylist():
+        event = events[order[row]]
+        event.event_id = ids[row] = derive_event_id(event)
+    column = table.schema.get_field_index("event_id")
+    return table.set_column(column, table.schema.field(column), pa.array(ids, pa.string()))
+
+
 def prepare_batch(
     batch: SourceBatch,
     pseudonymiser: Pseudonymiser,
@@ -114,10 +125,7 @@ def prepare_batch(
     Reads nothing shared but the pseudonymiser's memo, so it may run outside a caller's lock."""
     table, order = events_to_table_ordered(batch.events)
     if table["event_id"].null_count:  # records without a producer id: derive one from content
-        for event in batch.events:
-            if event.event_id is None:
-                event.event_id = derive_event_id(event)
-        table, order = events_to_table_ordered(batch.events)
+        table = _derive_missing_ids(table, order, batch.events)
     prepared = PreparedBatch(table, list(batch.rejections))
 
     latest = now + policy.max_future

@@ -102,35 +102,31 @@ class Pseudonymiser:
 
     def _hash_new(self, values: list[str], known: list[str | None], new: list[int]) -> None:
         """Fill ``known[i]`` with the pseudonym of ``values[i]`` for each ``i`` in ``new``, and
-        remember them; hashlib inlined (0.8 µs per id; 1.3 as method calls, measured)."""
+        remember them."""
         cache = self._cache
         if len(cache) + len(new) > _MEMO_LIMIT:  # bound memory in endless streams
             cache.clear()
-        inner, outer = self._inner, self._outer
         for index in new:
             value = values[index]
-            digest = inner.copy()
-            digest.update(value.encode())
-            keyed = outer.copy()
-            keyed.update(digest.digest())
-            known[index] = cache[value] = PREFIX + keyed.hexdigest()[:_HEX_DIGITS]
+            known[index] = cache[value] = self._keyed(value)
 
     def _scoped(self, scoped: str) -> str:
         cached = self._cache.get(scoped)
         if cached is None:
-            cached = PREFIX + self._hmac(scoped.encode()).hex()[:_HEX_DIGITS]
+            cached = self._keyed(scoped)
             if len(self._cache) >= _MEMO_LIMIT:
                 self._cache.clear()
             self._cache[scoped] = cached
         return cached
 
-    def _hmac(self, message: bytes) -> bytes:
-        """HMAC-SHA256(key, message), equal to ``hmac.digest(key, message, "sha256")``."""
+    def _keyed(self, scoped: str) -> str:
+        """The pseudonym of a scoped id: HMAC-SHA256(key, it), equal to ``hmac.digest(key,
+        scoped.encode(), "sha256")``, from the keyed states copied (no memo)."""
         inner = self._inner.copy()
-        inner.update(message)
+        inner.update(scoped.encode())
         outer = self._outer.copy()
         outer.update(inner.digest())
-        return outer.digest()
+        return PREFIX + outer.hexdigest()[:_HEX_DIGITS]
 
 
 def _one_chunk(column: pa.ChunkedArray | pa.Array) -> pa.Array:

@@ -429,6 +429,13 @@ done:
     return result;
 }
 
+/* 64-bit FNV-1a: equal bytes hash equal (the memo's table, repeated ids in a batch) */
+static uint64_t fnv1a(const uint8_t *bytes, size_t len) {
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (size_t b = 0; b < len; b++) hash = (hash ^ bytes[b]) * 0x100000001b3ULL;
+    return hash;
+}
+
 /* ---- HMAC-SHA256 on the SHA extensions (x86-64), for pseudonyms ------------------------- */
 #ifdef HAVE_SHA_NI_CODE
 
@@ -620,19 +627,36 @@ static int memo_grow(Memo *m) {
     return 0;
 }
 
-static void *grown(void *buffer, size_t *cap, size_t need, size_t item) {
-    if (need <= *cap) return buffer;
-    size_t cap2 = *cap ? *cap : 1024;
-    while (cap2 < need) cap2 *= 2;
-    void *more = PyMem_RawRealloc(buffer, cap2 * item);
-    if (more != NULL) *cap = cap2;
-    return more;
+/* Room for ``entries`` entries and ``key_bytes`` bytes of keys (each array grown in place) */
+static int memo_reserve(Memo *m, size_t entries, size_t key_bytes) {
+    if (entries > m->entries_cap) {
+        size_t cap = m->entries_cap ? m->entries_cap * 2 : 1024;
+        while (cap < entries) cap *= 2;
+        void *p;
+        if ((p = PyMem_RawRealloc(m->hashes, cap * sizeof(uint64_t))) == NULL) return -1;
+        m->hashes = p;
+        if ((p = PyMem_RawRealloc(m->key_at, cap * sizeof(size_t))) == NULL) return -1;
+        m->key_at = p;
+        if ((p = PyMem_RawRealloc(m->key_len, cap * sizeof(uint32_t))) == NULL) return -1;
+        m->key_len = p;
+        if ((p = PyMem_RawRealloc(m->values, cap * m->width)) == NULL) return -1;
+        m->values = p;
+        m->entries_cap = cap;
+    }
+    if (key_bytes > m->keys_cap) {
+        size_t cap = m->keys_cap ? m->keys_cap * 2 : 1024;
+        while (cap < key_bytes) cap *= 2;
+        char *keys = PyMem_RawRealloc(m->keys, cap);
+        if (keys == NULL) return -1;
+        m->keys = keys;
+        m->keys_cap = cap;
+    }
+    return 0;
 }
 
 /* The pseudonym of key[0:len], from the memo or hashed now and remembered */
 static const char *memo_get(Memo *m, const char *key, size_t len) {
-    uint64_t hash = 0xcbf29ce484222325ULL;
-    for (size_t b = 0; b < len; b++) hash = (hash ^ (uint8_t)key[b]) * 0x100000001b3ULL;
+    uint64_t hash = fnv1a((const uint8_t *)key, len);
     if (m->capacity) {
         for (size_t at = hash & (m->capacity - 1); m->slots[at]; at = (at + 1) & (m->capacity - 1)) {
             size_t e = m->slots[at] - 1;
@@ -645,23 +669,8 @@ static const char *memo_get(Memo *m, const char *key, size_t len) {
         m->count = m->keys_len = 0;
         if (m->capacity) memset(m->slots, 0, m->capacity * sizeof(uint32_t));
     }
-    size_t e = m->count, entries = m->entries_cap, keys = m->keys_cap;
-    void *p;
-    if ((p = grown(m->hashes, &entries, e + 1, sizeof(uint64_t))) == NULL) return NULL;
-    m->hashes = p;
-    entries = m->entries_cap;
-    if ((p = grown(m->key_at, &entries, e + 1, sizeof(size_t))) == NULL) return NULL;
-    m->key_at = p;
-    entries = m->entries_cap;
-    if ((p = grown(m->key_len, &entries, e + 1, sizeof(uint32_t))) == NULL) return NULL;
-    m->key_len = p;
-    entries = m->entries_cap;
-    if ((p = grown(m->values, &entries, e + 1, m->width)) == NULL) return NULL;
-    m->values = p;
-    m->entries_cap = entries;
-    if ((p = grown(m->keys, &keys, m->keys_len + len, 1)) == NULL) return NULL;
-    m->keys = p;
-    m->keys_cap = keys;
+    size_t e = m->count;
+    if (memo_reserve(m, e + 1, m->keys_len + len) < 0) return NULL;
     memcpy(m->keys + m->keys_len, key, len);
     m->hashes[e] = hash;
     m->key_at[e] = m->keys_len;
@@ -669,8 +678,9 @@ static const char *memo_get(Memo *m, const char *key, size_t len) {
     m->keys_len += len;
     hmac_hex(m, (const uint8_t *)key, len, m->values + e * m->width);
     m->count++;
-    if (m->count * 2 > m->capacity && memo_grow(m) < 0) return NULL;
-    else if (m->count * 2 <= m->capacity) {
+    if (m->count * 2 > m->capacity) { /* grown: every entry placed anew, this one too */
+        if (memo_grow(m) < 0) return NULL;
+    } else {
         size_t at = hash & (m->capacity - 1);
         while (m->slots[at]) at = (at + 1) & (m->capacity - 1);
         m->slots[at] = (uint32_t)(e + 1);
@@ -850,9 +860,7 @@ static PyObject *string_hashes(PyObject *module, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "offsets outside the data buffer");
             goto done;
         }
-        uint64_t hash = 0xcbf29ce484222325ULL;
-        for (int32_t b = start; b < end; b++) hash = (hash ^ bytes[b]) * 0x100000001b3ULL;
-        out[i] = hash;
+        out[i] = fnv1a(bytes + start, (size_t)(end - start));
     }
 done:
     PyBuffer_Release(&offsets);

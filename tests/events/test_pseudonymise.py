@@ -127,3 +127,15 @@ def test_the_compiled_memo_starts_over_at_its_limit_and_still_answers_right() ->
         pa.string(), len(ids), [None, pa.py_buffer(offsets), pa.py_buffer(data)], nulls
     )
     assert got.to_pylist() == [expected(b"k" * 32, "douyin", i) for i in ids]
+
+
+def test_the_compiled_memo_grows_past_its_first_table_and_still_answers_right() -> None:
+    """5,000 distinct ids: the memo's table and entries grow several times (from 1,024)."""
+    key = bytes(range(32))
+    ids = [f"uid-{n}" for n in range(5_000)]
+    platforms = pa.chunked_array([pa.array(["douyin"] * len(ids))])
+    viewers = pa.chunked_array([pa.array(ids)])
+    pseudonymiser = Pseudonymiser(key)
+    want = [expected(key, "douyin", i) for i in ids]
+    assert pseudonymiser.pseudonymise_column(platforms, viewers).to_pylist() == want
+    assert pseudonymiser.pseudonymise_column(platforms, viewers).to_pylist() == want

@@ -19,12 +19,11 @@ import msgspec
 import pytest
 
 import livelens.api.decisions
+from livelens.api import server
 from livelens.api.alert_outbox import Webhook, webhooks_from_env
 from livelens.api.decisions import complete_minutes
 from livelens.api.hub import LiveHub
 from livelens.api.live_recommendations import EXPIRY_ACTOR
-from livelens.comments.analyze import CommentAnalyzer
-from livelens.comments.hotwords import load_stopwords
 from livelens.dashboard.frame import LiveFrame
 from livelens.errors import ConfigurationError
 from livelens.events.columns import ts_micros
@@ -43,7 +42,6 @@ from livelens.knowledge.ledger import EXECUTED, Entry, Ledger
 from livelens.knowledge.outcomes import measure_recommendation
 from livelens.knowledge.playbooks import parse_playbooks, starter_playbooks
 from livelens.knowledge.replay import recommend_session
-from livelens.settings import data_dir
 from livelens.sinks.webhook import verify_signature
 from livelens.sources.base import SourceBatch
 from livelens.sources.jsonl import decode_body
@@ -159,16 +157,9 @@ def slices(events: list[Event], width: timedelta) -> Iterator[list[Event]]:
 
 
 def open_hub(store: DuckDBStore, clock: Clock, webhooks: list[Webhook]) -> LiveHub:
-    hub = LiveHub(
-        store,
-        Pseudonymiser(KEY),
-        CommentAnalyzer(store.display_names().values()),
-        stopwords=load_stopwords(data_dir() / "stopwords"),
-        clock=clock,
-        webhooks=webhooks,
-        playbooks=PLAYBOOKS,
+    hub = server.open_hub(
+        store, Pseudonymiser(KEY), clock=clock, webhooks=webhooks, playbooks=PLAYBOOKS
     )
-    hub.replay()
     hub.decisions.decide_every = timedelta(0)  # a run at every completed minute
     return hub
 

@@ -10,12 +10,10 @@ from typing import Final
 
 import pytest
 
+from livelens.api import server
 from livelens.api.hub import LiveHub
-from livelens.comments.analyze import CommentAnalyzer
-from livelens.comments.hotwords import load_stopwords
 from livelens.errors import StoreError
 from livelens.events.pseudonymise import Pseudonymiser
-from livelens.settings import data_dir
 from livelens.sources.base import SourceBatch
 from livelens.sources.simulator import SimulationConfig, build_session
 from livelens.store.duckdb import DuckDBStore
@@ -26,16 +24,7 @@ NOW: Final = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def open_hub(store: DuckDBStore) -> LiveHub:
-    hub = LiveHub(
-        store,
-        Pseudonymiser(KEY),
-        CommentAnalyzer(store.display_names().values()),
-        stopwords=load_stopwords(data_dir() / "stopwords"),
-        clock=lambda: NOW,
-        webhooks=[],
-    )
-    hub.replay()
-    return hub
+    return server.open_hub(store, Pseudonymiser(KEY), clock=lambda: NOW, webhooks=[])
 
 
 @pytest.fixture

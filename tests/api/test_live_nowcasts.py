@@ -17,16 +17,13 @@ from fastapi.testclient import TestClient
 import livelens.api.decisions
 from livelens.api.app import create_app
 from livelens.api.decisions import complete_minutes
-from livelens.api.hub import LiveHub
+from livelens.api.server import open_hub
 from livelens.api.tokens import TokenRegistry
-from livelens.comments.analyze import CommentAnalyzer
-from livelens.comments.hotwords import load_stopwords
 from livelens.dashboard.frame import LiveFrame
 from livelens.events.columns import ts_micros
 from livelens.events.pseudonymise import Pseudonymiser
 from livelens.events.schema import Event
 from livelens.intelligence.nowcast import Nowcast, nowcast_products
-from livelens.settings import data_dir
 from livelens.sources.base import SourceBatch
 from livelens.sources.simulation.config import SimulationConfig
 from livelens.sources.simulator import build_session
@@ -68,14 +65,7 @@ def test_each_completed_minute_puts_the_routes_nowcasts_on_the_frame(
 
     monkeypatch.setattr(livelens.api.decisions, "nowcast_products", counted)
     with DuckDBStore(tmp_path / "s.duckdb") as store:
-        hub = LiveHub(
-            store,
-            Pseudonymiser(KEY),
-            CommentAnalyzer(store.display_names().values()),
-            stopwords=load_stopwords(data_dir() / "stopwords"),
-            clock=lambda: NOW,
-            webhooks=[],
-        )
+        hub = open_hub(store, Pseudonymiser(KEY), clock=lambda: NOW, webhooks=[])
         hub.decisions.decide_every = timedelta(0)  # a run at every completed minute
         hub.put_reference(session.reference)
         tokens = TokenRegistry(store, hub.lock)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +12,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from livelens.api.alert_outbox import Webhook
 from livelens.api.app import create_app
 from livelens.api.hub import LiveHub
 from livelens.api.tokens import IssuedToken, TokenRegistry
@@ -38,6 +39,30 @@ class Service:
             self.store.close()
 
 
+def open_hub(
+    store: DuckDBStore,
+    pseudonymiser: Pseudonymiser,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    webhooks: Sequence[Webhook] | None = None,
+    playbooks: Sequence[Playbook] | None = None,
+) -> LiveHub:
+    """A live hub over ``store`` with the store's events folded in: comments analysed knowing
+    its display names, hot words without the shared stopwords (``webhooks`` and ``playbooks``
+    as :class:`LiveHub` takes them)."""
+    hub = LiveHub(
+        store,
+        pseudonymiser,
+        CommentAnalyzer(store.display_names().values()),
+        stopwords=load_stopwords(data_dir() / "stopwords"),
+        clock=clock,
+        webhooks=webhooks,
+        playbooks=playbooks,
+    )
+    hub.replay()
+    return hub
+
+
 def open_service(
     db: Path,
     settings: Settings,
@@ -48,16 +73,7 @@ def open_service(
     """Open (or create) the store, fold its events into a live engine, and build the app;
     ``playbooks`` (default: the starter library) drive the live recommender and the routes."""
     store = DuckDBStore(db)
-    pseudonymiser = Pseudonymiser(load_or_create_key(settings.key_path))
-    analyzer = CommentAnalyzer(store.display_names().values())
-    hub = LiveHub(
-        store,
-        pseudonymiser,
-        analyzer,
-        stopwords=load_stopwords(data_dir() / "stopwords"),
-        playbooks=playbooks,
-    )
-    hub.replay()
+    hub = open_hub(store, Pseudonymiser(load_or_create_key(settings.key_path)), playbooks=playbooks)
     tokens = TokenRegistry(store, hub.lock)
     first_admin = tokens.ensure_admin(now=datetime.now(UTC))
     if first_admin is not None:

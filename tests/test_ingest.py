@@ -13,8 +13,9 @@ import pytest
 
 from livelens import ingest as ingest_module
 from livelens.events import codec
+from livelens.events.codec import derive_event_id
 from livelens.events.pseudonymise import Pseudonymiser, redact_raw
-from livelens.ingest import IngestPolicy, IngestReport, derive_event_id, ingest, prepare_batch
+from livelens.ingest import IngestPolicy, IngestReport, ingest, prepare_batch
 from livelens.sources.jsonl import JsonLinesFile, decode_body
 from livelens.sources.tabular import CsvFile, ParquetFile
 from livelens.store.duckdb import DuckDBStore

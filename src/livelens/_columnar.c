@@ -227,14 +227,18 @@ static Py_ssize_t width(char kind) {
     }
 }
 
+static void put_null(Column *c, Py_ssize_t row) {
+    c->validity[row >> 3] &= (uint8_t)~(1u << (row & 7));
+    c->nulls++;
+    if (c->kind == 's') ((int32_t *)c->values)[row + 1] = (int32_t)c->data_len;
+    else memset(c->values + row * width(c->kind), 0, width(c->kind));
+}
+
 static int append(Column *c, Py_ssize_t row, PyObject *value, Pass *pass, Failure *failure) {
     failure->column = c;
     failure->value = value;
     if (value == NULL || value == Py_None) {
-        c->validity[row >> 3] &= (uint8_t)~(1u << (row & 7));
-        c->nulls++;
-        if (c->kind == 's') ((int32_t *)c->values)[row + 1] = (int32_t)c->data_len;
-        else memset(c->values + row * width(c->kind), 0, width(c->kind));
+        put_null(c, row);
         return 0;
     }
     switch (c->kind) {
@@ -924,6 +928,660 @@ done:
     return result;
 }
 
+/* ---- JSON Lines straight into columns ----------------------------------------------------
+ *
+ * decode_lines reads a block of JSON Lines into the columns of each event type without making a
+ * Python object per event. It accepts a line only where it can prove that msgspec reads it as the
+ * same event, in a strict subset of the wire form: the "type" key first; strings without escapes
+ * (valid UTF-8, no control characters); integers without sign, fraction or exponent (at most 18
+ * digits); numbers of float fields with at most 15 digits and no exponent; event times as
+ * YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|+HH:MM|-HH:MM) or integer epoch milliseconds; no key that is not
+ * a field of the type, none twice; every field the spec calls required present. Any other line is
+ * left to the caller ("fallback"), who decodes it with msgspec: its event, or its quarantine
+ * reason and message, are then msgspec's own.
+ */
+
+#define MAX_LINE_FIELDS 64
+
+typedef struct {
+    char *key;
+    Py_ssize_t key_len;
+    char store;   /* the column kind (as in columns()) */
+    char check;   /* 'S' string of lo..hi code points, 'C' three letters A-Z, 'L' one of choices,
+                     'N' integer in lo..hi, 'F' number within flo/fhi, 'T' event time */
+    int required, nullable;
+    int64_t lo, hi;
+    double flo, fhi;
+    int has_flo, has_fhi, flo_open, fhi_open;
+    int has_default;
+    int64_t default_int;
+    Py_ssize_t n_choices;
+    char **choices;
+    Py_ssize_t *choice_lens;
+} FieldSpec;
+
+typedef struct {
+    char *tag;
+    Py_ssize_t tag_len;
+    Py_ssize_t n_fields; /* -1: every line of this type goes to the fallback */
+    FieldSpec *fields;
+} TypeSpec;
+
+typedef struct {
+    Py_ssize_t n_types;
+    TypeSpec *types;
+} LinesSpec;
+
+static const char *SPEC_NAME = "livelens._columnar.LinesSpec";
+
+static void spec_free(LinesSpec *spec) {
+    if (spec == NULL) return;
+    for (Py_ssize_t t = 0; t < spec->n_types; t++) {
+        TypeSpec *type = &spec->types[t];
+        PyMem_Free(type->tag);
+        for (Py_ssize_t k = 0; type->fields != NULL && k < type->n_fields; k++) {
+            FieldSpec *f = &type->fields[k];
+            PyMem_Free(f->key);
+            for (Py_ssize_t c = 0; f->choices != NULL && c < f->n_choices; c++)
+                PyMem_Free(f->choices[c]);
+            PyMem_Free(f->choices);
+            PyMem_Free(f->choice_lens);
+        }
+        PyMem_Free(type->fields);
+    }
+    PyMem_Free(spec->types);
+    PyMem_Free(spec);
+}
+
+static void spec_capsule_free(PyObject *capsule) {
+    spec_free(PyCapsule_GetPointer(capsule, SPEC_NAME));
+}
+
+static char *copy_bytes(const char *bytes, Py_ssize_t len) {
+    char *copy = PyMem_Malloc(len + 1);
+    if (copy == NULL) return NULL;
+    memcpy(copy, bytes, len);
+    copy[len] = '\0';
+    return copy;
+}
+
+static int bound(PyObject *value, int as_float, int64_t *i, double *d, int *present) {
+    *present = value != Py_None;
+    if (!*present) return 0;
+    if (as_float) *d = PyFloat_AsDouble(value);
+    else *i = PyLong_AsLongLong(value);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static int field_spec(PyObject *item, FieldSpec *f) {
+    const char *key;
+    int store, check;
+    PyObject *lo, *hi, *deflt, *choices;
+    if (!PyArg_ParseTuple(item, "y#CCppOOppOO!", &key, &f->key_len, &store, &check, &f->required,
+                          &f->nullable, &lo, &hi, &f->flo_open, &f->fhi_open, &deflt,
+                          &PyTuple_Type, &choices))
+        return -1;
+    f->store = (char)store;
+    f->check = (char)check;
+    int fits = (f->check == 'S' || f->check == 'C' || f->check == 'L') ? f->store == 's'
+               : f->check == 'N' ? (f->store == 'q' || f->store == 'i' || f->store == 'h')
+               : f->check == 'F' ? f->store == 'd'
+               : f->check == 'T' ? f->store == 't' : 0;
+    if (!fits) {
+        PyErr_Format(PyExc_ValueError, "check '%c' cannot fill a column of kind '%c'", check, store);
+        return -1;
+    }
+    if ((f->key = copy_bytes(key, f->key_len)) == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int has_lo, has_hi, as_float = f->check == 'F';
+    f->lo = 0;
+    f->hi = INT64_MAX;
+    if (bound(lo, as_float, &f->lo, &f->flo, &has_lo) < 0 ||
+        bound(hi, as_float, &f->hi, &f->fhi, &has_hi) < 0)
+        return -1;
+    if (!has_lo) f->lo = 0;
+    if (!has_hi) f->hi = INT64_MAX;
+    f->has_flo = as_float && has_lo;
+    f->has_fhi = as_float && has_hi;
+    /* a column holds what its kind holds: a wider bound would let a value past it */
+    int64_t widest = f->store == 'i' ? INT32_MAX : f->store == 'h' ? INT16_MAX : INT64_MAX;
+    if (f->check == 'N' && f->hi > widest) f->hi = widest;
+    f->has_default = deflt != Py_None;
+    if (f->has_default) {
+        f->default_int = PyLong_AsLongLong(deflt);
+        if (PyErr_Occurred()) return -1;
+        if (f->check != 'N') {
+            PyErr_SetString(PyExc_ValueError, "only integer fields may have a default");
+            return -1;
+        }
+    }
+    f->n_choices = PyTuple_GET_SIZE(choices);
+    if (f->n_choices) {
+        f->choices = PyMem_Calloc(f->n_choices, sizeof(char *));
+        f->choice_lens = PyMem_Calloc(f->n_choices, sizeof(Py_ssize_t));
+        if (f->choices == NULL || f->choice_lens == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t c = 0; c < f->n_choices; c++) {
+            PyObject *choice = PyTuple_GET_ITEM(choices, c);
+            if (!PyBytes_Check(choice)) {
+                PyErr_SetString(PyExc_TypeError, "choices must be bytes");
+                return -1;
+            }
+            f->choice_lens[c] = PyBytes_GET_SIZE(choice);
+            f->choices[c] = copy_bytes(PyBytes_AS_STRING(choice), f->choice_lens[c]);
+            if (f->choices[c] == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static PyObject *lines_spec(PyObject *module, PyObject *types) {
+    (void)module;
+    if (!PyTuple_Check(types)) {
+        PyErr_SetString(PyExc_TypeError, "types must be a tuple");
+        return NULL;
+    }
+    LinesSpec *spec = PyMem_Calloc(1, sizeof(LinesSpec));
+    if (spec == NULL) return PyErr_NoMemory();
+    spec->types = PyMem_Calloc(PyTuple_GET_SIZE(types) + 1, sizeof(TypeSpec));
+    if (spec->types == NULL) {
+        PyMem_Free(spec);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t t = 0; t < PyTuple_GET_SIZE(types); t++) {
+        TypeSpec *type = &spec->types[spec->n_types++];
+        const char *tag;
+        PyObject *fields;
+        type->n_fields = -1;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(types, t), "y#O", &tag, &type->tag_len, &fields))
+            goto fail;
+        if ((type->tag = copy_bytes(tag, type->tag_len)) == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        if (fields == Py_None) continue;
+        if (!PyTuple_Check(fields) || PyTuple_GET_SIZE(fields) > MAX_LINE_FIELDS) {
+            PyErr_SetString(PyExc_ValueError, "fields must be a tuple of at most 64 fields");
+            goto fail;
+        }
+        type->fields = PyMem_Calloc(PyTuple_GET_SIZE(fields) + 1, sizeof(FieldSpec));
+        if (type->fields == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        for (type->n_fields = 0; type->n_fields < PyTuple_GET_SIZE(fields); type->n_fields++)
+            if (field_spec(PyTuple_GET_ITEM(fields, type->n_fields), &type->fields[type->n_fields]) < 0) {
+                type->n_fields++; /* freed with the others */
+                goto fail;
+            }
+    }
+    PyObject *capsule = PyCapsule_New(spec, SPEC_NAME, spec_capsule_free);
+    if (capsule == NULL) spec_free(spec);
+    return capsule;
+fail:
+    spec_free(spec);
+    return NULL;
+}
+
+/* One value of a line, parsed before any column is touched (a line is all or nothing) */
+typedef struct {
+    int present, null;
+    const unsigned char *s;
+    Py_ssize_t len;
+    int64_t i;
+    double d;
+} Slot;
+
+static const unsigned char *skip_ws(const unsigned char *p, const unsigned char *e) {
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+    return p;
+}
+
+/* The body of a JSON string from p (just after its opening quote): the closing quote, and the
+   code points counted; NULL for an escape, a control character or invalid UTF-8 */
+static const unsigned char *plain_string(const unsigned char *p, const unsigned char *e,
+                                         Py_ssize_t *chars) {
+    Py_ssize_t n = 0;
+    while (p < e) {
+        unsigned char c = *p;
+        if (c < 0x80) {
+            if (c == '"') {
+                *chars = n;
+                return p;
+            }
+            if (c == '\\' || c < 0x20) return NULL;
+            p++;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            if (e - p < 2 || (p[1] & 0xC0) != 0x80) return NULL;
+            p += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (e - p < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return NULL;
+            if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)) return NULL;
+            p += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (e - p < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
+                (p[3] & 0xC0) != 0x80)
+                return NULL;
+            if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90)) return NULL;
+            p += 4;
+        } else {
+            return NULL;
+        }
+        n++;
+    }
+    return NULL;
+}
+
+static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+/* A non-negative JSON integer of at most 18 digits: its end, NULL for anything else */
+static const unsigned char *plain_int(const unsigned char *p, const unsigned char *e, int64_t *out) {
+    if (p >= e || !is_digit(*p)) return NULL;
+    int64_t v = 0;
+    if (*p == '0') {
+        p++;
+    } else {
+        const unsigned char *start = p;
+        while (p < e && is_digit(*p)) {
+            if (p - start == 18) return NULL;
+            v = v * 10 + (*p++ - '0');
+        }
+    }
+    if (p < e && (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E')) return NULL;
+    *out = v;
+    return p;
+}
+
+static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+/* A JSON number of at most 15 digits and no exponent: digits / 10^fraction, both exact doubles,
+   so the quotient is the correctly rounded value, as msgspec's parser gives */
+static const unsigned char *plain_number(const unsigned char *p, const unsigned char *e,
+                                         double *out) {
+    int negative = p < e && *p == '-';
+    p += negative;
+    if (p >= e || !is_digit(*p)) return NULL;
+    int64_t digits = 0;
+    int count = 0, fraction = 0;
+    if (*p == '0') {
+        p++;
+        count = 1;
+    } else {
+        while (p < e && is_digit(*p)) {
+            digits = digits * 10 + (*p++ - '0');
+            if (++count > 15) return NULL;
+        }
+    }
+    if (p < e && *p == '.') {
+        p++;
+        if (p >= e || !is_digit(*p)) return NULL;
+        while (p < e && is_digit(*p)) {
+            digits = digits * 10 + (*p++ - '0');
+            fraction++;
+            if (++count > 15) return NULL;
+        }
+    }
+    if (p < e && (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E')) return NULL;
+    double v = (double)digits / POW10[fraction];
+    *out = negative ? -v : v;
+    return p;
+}
+
+static int two(const unsigned char *s) {
+    return is_digit(s[0]) && is_digit(s[1]) ? (s[0] - '0') * 10 + (s[1] - '0') : -1;
+}
+
+/* YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|+HH:MM|-HH:MM) as µs since the epoch, UTC; 0 if not so */
+static int rfc3339(const unsigned char *s, Py_ssize_t len, int64_t *out) {
+    if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        return 0;
+    int hi = two(s), lo = two(s + 2), month = two(s + 5), day = two(s + 8);
+    int hour = two(s + 11), minute = two(s + 14), second = two(s + 17);
+    if (hi < 0 || lo < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
+        minute < 0 || minute > 59 || second < 0 || second > 59)
+        return 0;
+    int year = hi * 100 + lo;
+    static const int DAYS[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    if (year < 1 || day > DAYS[month - 1] + (month == 2 && leap)) return 0;
+    Py_ssize_t i = 19;
+    int64_t micros = 0;
+    if (s[i] == '.') {
+        int digits = 0;
+        for (i++; i < len && is_digit(s[i]); i++) {
+            if (++digits > 6) return 0;
+            micros = micros * 10 + (s[i] - '0');
+        }
+        if (digits == 0) return 0;
+        for (; digits < 6; digits++) micros *= 10;
+    }
+    int64_t offset = 0;
+    if (i + 1 == len && s[i] == 'Z') {
+        offset = 0;
+    } else if (i + 6 == len && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+        int oh = two(s + i + 1), om = two(s + i + 4);
+        if (oh < 0 || oh > 23 || om < 0 || om > 59) return 0;
+        offset = (s[i] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
+    } else {
+        return 0;
+    }
+    int64_t seconds = days_from_civil(year, (unsigned)month, (unsigned)day) * 86400 +
+                      hour * 3600 + minute * 60 + second - offset;
+    *out = seconds * 1000000 + micros;
+    return 1;
+}
+
+/* One field's value from p: its end, NULL if the value is not one the fast path takes */
+static const unsigned char *field_value(const FieldSpec *f, const unsigned char *p,
+                                        const unsigned char *e, Slot *slot) {
+    if (*p == 'n') {
+        if (!f->nullable || e - p < 4 || memcmp(p, "null", 4) != 0) return NULL;
+        slot->null = 1;
+        return p + 4;
+    }
+    Py_ssize_t chars;
+    const unsigned char *end;
+    switch (f->check) {
+    case 'S': case 'C': case 'L':
+        if (*p != '"' || (end = plain_string(p + 1, e, &chars)) == NULL) return NULL;
+        slot->s = p + 1;
+        slot->len = end - (p + 1);
+        if (f->check == 'S') {
+            if (chars < f->lo || chars > f->hi) return NULL;
+        } else if (f->check == 'C') {
+            if (slot->len != 3) return NULL;
+            for (int c = 0; c < 3; c++)
+                if (slot->s[c] < 'A' || slot->s[c] > 'Z') return NULL;
+        } else {
+            Py_ssize_t c = 0;
+            while (c < f->n_choices &&
+                   (f->choice_lens[c] != slot->len || memcmp(f->choices[c], slot->s, slot->len)))
+                c++;
+            if (c == f->n_choices) return NULL;
+        }
+        return end + 1;
+    case 'N':
+        if ((end = plain_int(p, e, &slot->i)) == NULL || slot->i < f->lo || slot->i > f->hi)
+            return NULL;
+        return end;
+    case 'F':
+        if ((end = plain_number(p, e, &slot->d)) == NULL) return NULL;
+        if (f->has_flo && (f->flo_open ? !(slot->d > f->flo) : !(slot->d >= f->flo))) return NULL;
+        if (f->has_fhi && (f->fhi_open ? !(slot->d < f->fhi) : !(slot->d <= f->fhi))) return NULL;
+        return end;
+    case 'T':
+        if (*p == '"') {
+            if ((end = plain_string(p + 1, e, &chars)) == NULL ||
+                !rfc3339(p + 1, end - (p + 1), &slot->i))
+                return NULL;
+            return end + 1;
+        }
+        if ((end = plain_int(p, e, &slot->i)) == NULL || slot->i < f->lo || slot->i > f->hi)
+            return NULL;
+        slot->i *= 1000; /* epoch ms → µs */
+        return end;
+    }
+    return NULL;
+}
+
+/* A quoted key (no escapes) at p: its bytes and the position after the colon that follows */
+static const unsigned char *object_key(const unsigned char *p, const unsigned char *e,
+                                       const unsigned char **key, Py_ssize_t *len) {
+    Py_ssize_t chars;
+    if (p >= e || *p != '"') return NULL;
+    const unsigned char *end = plain_string(p + 1, e, &chars);
+    if (end == NULL) return NULL;
+    *key = p + 1;
+    *len = end - (p + 1);
+    p = skip_ws(end + 1, e);
+    if (p >= e || *p != ':') return NULL;
+    return skip_ws(p + 1, e);
+}
+
+enum { LINE_FALLBACK = 0, LINE_EVENT = 1, LINE_BLANK = 2 };
+
+/* One line: LINE_EVENT with its type and slots filled, LINE_BLANK, or LINE_FALLBACK */
+static int parse_line(const LinesSpec *spec, const unsigned char *p, const unsigned char *e,
+                      Slot *slots, Py_ssize_t *type_index) {
+    const unsigned char *key;
+    Py_ssize_t len;
+    p = skip_ws(p, e);
+    if (p == e) return LINE_BLANK;
+    if (*p != '{') return LINE_FALLBACK;
+    p = object_key(skip_ws(p + 1, e), e, &key, &len);
+    if (p == NULL || len != 4 || memcmp(key, "type", 4) != 0 || p >= e || *p != '"')
+        return LINE_FALLBACK;
+    Py_ssize_t chars;
+    const unsigned char *tag = p + 1, *tag_end = plain_string(tag, e, &chars);
+    if (tag_end == NULL) return LINE_FALLBACK;
+    const TypeSpec *type = NULL;
+    for (Py_ssize_t t = 0; t < spec->n_types; t++) {
+        if (spec->types[t].tag_len == tag_end - tag &&
+            memcmp(spec->types[t].tag, tag, tag_end - tag) == 0) {
+            type = &spec->types[t];
+            *type_index = t;
+            break;
+        }
+    }
+    if (type == NULL || type->n_fields < 0) return LINE_FALLBACK;
+    for (Py_ssize_t k = 0; k < type->n_fields; k++) slots[k].present = slots[k].null = 0;
+    p = skip_ws(tag_end + 1, e);
+    Py_ssize_t next = 0; /* fields mostly come in the spec's order: look there first */
+    for (;;) {
+        if (p >= e) return LINE_FALLBACK;
+        if (*p == '}') break;
+        if (*p != ',') return LINE_FALLBACK;
+        p = object_key(skip_ws(p + 1, e), e, &key, &len);
+        if (p == NULL || p >= e) return LINE_FALLBACK;
+        Py_ssize_t k = next, tried = 0;
+        for (; tried < type->n_fields; tried++, k = (k + 1) % type->n_fields) {
+            if (type->fields[k].key_len == len && memcmp(type->fields[k].key, key, len) == 0) break;
+        }
+        if (tried == type->n_fields || slots[k].present) return LINE_FALLBACK;
+        slots[k].present = 1;
+        p = field_value(&type->fields[k], p, e, &slots[k]);
+        if (p == NULL) return LINE_FALLBACK;
+        p = skip_ws(p, e);
+        next = (k + 1) % type->n_fields;
+    }
+    if (skip_ws(p + 1, e) != e) return LINE_FALLBACK;
+    for (Py_ssize_t k = 0; k < type->n_fields; k++)
+        if (!slots[k].present && type->fields[k].required) return LINE_FALLBACK;
+    return LINE_EVENT;
+}
+
+/* The rows of one event type: its columns, and the line each row came from */
+typedef struct {
+    Py_ssize_t rows, cap;
+    Column *cols;
+    int64_t *lines;
+} Group;
+
+static int group_grow(Group *g, const TypeSpec *type) {
+    Py_ssize_t cap = g->cap ? 2 * g->cap : 1024;
+    int64_t *lines = PyMem_RawRealloc(g->lines, cap * sizeof(int64_t));
+    if (lines == NULL) return -1;
+    g->lines = lines;
+    if (g->cols == NULL) {
+        g->cols = PyMem_RawCalloc(type->n_fields ? type->n_fields : 1, sizeof(Column));
+        if (g->cols == NULL) return -1;
+        for (Py_ssize_t k = 0; k < type->n_fields; k++) g->cols[k].kind = type->fields[k].store;
+    }
+    for (Py_ssize_t k = 0; k < type->n_fields; k++) {
+        Column *c = &g->cols[k];
+        uint8_t *validity = PyMem_RawRealloc(c->validity, (cap + 7) / 8);
+        if (validity == NULL) return -1;
+        c->validity = validity;
+        memset(c->validity + (g->cap + 7) / 8, 0xFF, (cap + 7) / 8 - (g->cap + 7) / 8);
+        if (g->cap % 8) c->validity[g->cap / 8] |= (uint8_t)(0xFF << (g->cap % 8));
+        char *values = PyMem_RawRealloc(c->values, (cap + 1) * width(c->kind));
+        if (values == NULL) return -1;
+        if (g->cap == 0) memset(values, 0, width(c->kind)); /* the first string offset */
+        c->values = values;
+    }
+    g->cap = cap;
+    return 0;
+}
+
+static int group_append(Group *g, const TypeSpec *type, const Slot *slots, int64_t line,
+                        Failure *failure) {
+    if (g->rows == g->cap && group_grow(g, type) < 0) {
+        failure->code = OUT_OF_MEMORY;
+        return -1;
+    }
+    Py_ssize_t row = g->rows;
+    for (Py_ssize_t k = 0; k < type->n_fields; k++) {
+        Column *c = &g->cols[k];
+        const Slot *s = &slots[k];
+        const FieldSpec *f = &type->fields[k];
+        if (!s->present && f->has_default) {
+            if (c->kind == 'q') ((int64_t *)c->values)[row] = f->default_int;
+            else if (c->kind == 'i') ((int32_t *)c->values)[row] = (int32_t)f->default_int;
+            else ((int16_t *)c->values)[row] = (int16_t)f->default_int;
+            continue;
+        }
+        if (!s->present || s->null) {
+            put_null(c, row);
+            continue;
+        }
+        switch (c->kind) {
+        case 's':
+            failure->column = c;
+            if (reserve(c, s->len, failure) < 0) return -1;
+            memcpy(c->data + c->data_len, s->s, s->len);
+            c->data_len += s->len;
+            ((int32_t *)c->values)[row + 1] = (int32_t)c->data_len;
+            break;
+        case 'q': case 't': ((int64_t *)c->values)[row] = s->i; break;
+        case 'i': ((int32_t *)c->values)[row] = (int32_t)s->i; break;
+        case 'h': ((int16_t *)c->values)[row] = (int16_t)s->i; break;
+        case 'd': ((double *)c->values)[row] = s->d; break;
+        }
+    }
+    g->lines[row] = line;
+    g->rows++;
+    return 0;
+}
+
+static int lines_append(int64_t **lines, Py_ssize_t *n, Py_ssize_t *cap, int64_t line) {
+    if (*n == *cap) {
+        Py_ssize_t grown = *cap ? 2 * *cap : 256;
+        int64_t *more = PyMem_RawRealloc(*lines, grown * sizeof(int64_t));
+        if (more == NULL) return -1;
+        *lines = more;
+        *cap = grown;
+    }
+    (*lines)[(*n)++] = line;
+    return 0;
+}
+
+static PyObject *decode_lines(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *capsule;
+    Py_buffer text;
+    Py_ssize_t end;
+    if (!PyArg_ParseTuple(args, "Oy*n", &capsule, &text, &end)) return NULL;
+    const LinesSpec *spec = PyCapsule_GetPointer(capsule, SPEC_NAME);
+    if (spec == NULL) {
+        PyBuffer_Release(&text);
+        return NULL;
+    }
+    if (end < 0 || end > text.len) {
+        PyBuffer_Release(&text);
+        PyErr_SetString(PyExc_ValueError, "end is outside the text");
+        return NULL;
+    }
+    Group *groups = PyMem_RawCalloc(spec->n_types + 1, sizeof(Group));
+    Py_ssize_t *seen = PyMem_RawMalloc((spec->n_types + 1) * sizeof(Py_ssize_t));
+    Py_ssize_t n_seen = 0, n_fallback = 0, fallback_cap = 0;
+    int64_t *fallback = NULL;
+    PyObject *result = NULL, *decoded = NULL, *fallback_bytes = NULL;
+    if (groups == NULL || seen == NULL) {
+        PyMem_RawFree(groups);
+        PyMem_RawFree(seen);
+        PyBuffer_Release(&text);
+        return PyErr_NoMemory();
+    }
+    Failure failure = {DONE, 0, NULL, NULL, 0};
+    Slot slots[MAX_LINE_FIELDS];
+    /* Only the text and this call's own memory are touched: other threads run meanwhile */
+    Py_BEGIN_ALLOW_THREADS
+    const unsigned char *p = text.buf, *stop = (const unsigned char *)text.buf + end;
+    for (int64_t line = 0; failure.code == DONE; line++) {
+        const unsigned char *newline = memchr(p, '\n', stop - p);
+        const unsigned char *line_end = newline != NULL ? newline : stop;
+        Py_ssize_t t = 0;
+        switch (parse_line(spec, p, line_end, slots, &t)) {
+        case LINE_EVENT:
+            if (groups[t].rows == 0) seen[n_seen++] = t;
+            group_append(&groups[t], &spec->types[t], slots, line, &failure);
+            break;
+        case LINE_FALLBACK:
+            if (lines_append(&fallback, &n_fallback, &fallback_cap, line) < 0)
+                failure.code = OUT_OF_MEMORY;
+            break;
+        }
+        if (newline == NULL) break;
+        p = newline + 1;
+    }
+    Py_END_ALLOW_THREADS
+    if (failure.code != DONE) {
+        if (failure.code == OUT_OF_MEMORY) PyErr_NoMemory();
+        else PyErr_SetString(PyExc_OverflowError, "more than 2 GiB of text in one column");
+        goto done;
+    }
+    decoded = PyList_New(n_seen);
+    if (decoded == NULL) goto done;
+    for (Py_ssize_t s = 0; s < n_seen; s++) {
+        Group *g = &groups[seen[s]];
+        const TypeSpec *type = &spec->types[seen[s]];
+        PyObject *columns = PyList_New(type->n_fields);
+        if (columns == NULL) goto done;
+        for (Py_ssize_t k = 0; k < type->n_fields; k++) {
+            PyObject *column = column_result(&g->cols[k], g->rows);
+            if (column == NULL) {
+                Py_DECREF(columns);
+                goto done;
+            }
+            PyList_SET_ITEM(columns, k, column);
+        }
+        PyObject *item = Py_BuildValue("(ny#N)", seen[s], (const char *)g->lines,
+                                       g->rows * (Py_ssize_t)sizeof(int64_t), columns);
+        if (item == NULL) goto done;
+        PyList_SET_ITEM(decoded, s, item);
+    }
+    fallback_bytes = PyBytes_FromStringAndSize(fallback ? (const char *)fallback : "",
+                                               n_fallback * (Py_ssize_t)sizeof(int64_t));
+    if (fallback_bytes == NULL) goto done;
+    result = PyTuple_Pack(2, decoded, fallback_bytes);
+done:
+    Py_XDECREF(decoded);
+    Py_XDECREF(fallback_bytes);
+    for (Py_ssize_t t = 0; t < spec->n_types; t++) {
+        Group *g = &groups[t];
+        for (Py_ssize_t k = 0; g->cols != NULL && k < spec->types[t].n_fields; k++) {
+            PyMem_RawFree(g->cols[k].validity);
+            PyMem_RawFree(g->cols[k].values);
+            PyMem_RawFree(g->cols[k].data);
+        }
+        PyMem_RawFree(g->cols);
+        PyMem_RawFree(g->lines);
+    }
+    PyMem_RawFree(groups);
+    PyMem_RawFree(seen);
+    PyMem_RawFree(fallback);
+    PyBuffer_Release(&text);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"columns", columns, METH_VARARGS,
      "columns(events, fields, kinds) -> one (validity, values, data, null_count) per field"},
@@ -935,6 +1593,10 @@ static PyMethodDef methods[] = {
      "string_hashes(offsets, data, first, count) -> a 64-bit hash per string, as bytes"},
     {"group_by_type", group_by_type, METH_O,
      "group_by_type(events) -> (a list of events per type, the index of each in events)"},
+    {"lines_spec", lines_spec, METH_O,
+     "lines_spec(types) -> the spec decode_lines reads the event types by"},
+    {"decode_lines", decode_lines, METH_VARARGS,
+     "decode_lines(spec, text, end) -> ([(type index, lines, columns), ...], fallback lines)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -11,7 +11,6 @@ with its reason, place and raw text; a bad record never costs a good one.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import multiprocessing
 import os
 import shutil
@@ -27,10 +26,11 @@ from pathlib import Path
 from typing import Final
 
 import msgspec
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from livelens.events.codec import TS_OUT_OF_RANGE, encode_event
+from livelens.events.codec import TS_OUT_OF_RANGE, derive_event_id
 from livelens.events.columns import TS_TYPE, events_to_table_ordered, has_repeats
 from livelens.events.pseudonymise import Pseudonymiser, redact_raw
 from livelens.events.schema import Event
@@ -71,11 +71,6 @@ class IngestReport(msgspec.Struct, kw_only=True):
         }
 
 
-def derive_event_id(event: Event) -> str:
-    """A content-derived id, so identical records without producer ids are stored once."""
-    return "h_" + hashlib.blake2b(encode_event(event), digest_size=12).hexdigest()
-
-
 @dataclass(slots=True)
 class PreparedBatch:
     """A batch validated, de-duplicated within itself and pseudonymised, not yet stored."""
@@ -95,13 +90,16 @@ def _reject_rows(
     return rejections
 
 
-def _first_occurrences(ids: pa.ChunkedArray) -> pa.Array:
+def _first_occurrences(ids: pa.ChunkedArray, order: list[int]) -> pa.Array:
+    """Which rows hold the first occurrence of their id in the input (``order``: the input
+    position of each row; rows are grouped by type, not in input order)."""
     seen: set[str] = set()
-    keep = []
-    for event_id in ids.to_pylist():
-        keep.append(event_id not in seen)
-        seen.add(event_id)
-    return pa.array(keep, pa.bool_())
+    values = ids.to_pylist()
+    keep = np.zeros(len(values), np.bool_)
+    for row in np.argsort(np.asarray(order), kind="stable").tolist():
+        keep[row] = values[row] not in seen
+        seen.add(values[row])
+    return pa.array(keep)
 
 
 def _derive_missing_ids(table: pa.Table, order: list[int], events: list[Event]) -> pa.Table:
@@ -123,7 +121,10 @@ def prepare_batch(
 ) -> PreparedBatch:
     """Columnar checks and transforms of one batch; Python touches each event only to id it.
     Reads nothing shared but the pseudonymiser's memo, so it may run outside a caller's lock."""
-    table, order = events_to_table_ordered(batch.events)
+    if batch.columns is not None:  # decoded straight into columns, every event with its id
+        table, order = batch.columns
+    else:
+        table, order = events_to_table_ordered(batch.events)
     if table["event_id"].null_count:  # records without a producer id: derive one from content
         table = _derive_missing_ids(table, order, batch.events)
     prepared = PreparedBatch(table, list(batch.rejections))
@@ -139,11 +140,13 @@ def prepare_batch(
         )
         rows = pc.indices_nonzero(out_of_range)
         prepared.rejections += _reject_rows(batch, order, rows, TS_OUT_OF_RANGE, detail)
-        table = table.filter(pc.invert(out_of_range))
+        kept = pc.invert(out_of_range)
+        table = table.filter(kept)
+        order = np.asarray(order)[kept.to_numpy(zero_copy_only=False)].tolist()
 
     ids = table["event_id"]
     if has_repeats(ids):
-        first = _first_occurrences(ids)
+        first = _first_occurrences(ids, order)
         prepared.duplicates = table.num_rows - pc.sum(first).as_py()
         table = table.filter(first)
 
@@ -280,6 +283,8 @@ def _prepared(
         pool: ProcessPoolExecutor | None = None
         handover: Path | None = None
         for source in sources:
+            if isinstance(source, JsonLinesFile):  # only the columns are needed here
+                source = dataclasses.replace(source, columnar=True)
             if workers <= 1 or not isinstance(source, JsonLinesFile):
                 for batch in _read_ahead(source):
                     yield batch.source, prepare_batch(batch, pseudonymiser, policy, now)

@@ -91,14 +91,20 @@ def _group_table(kind: str, events: list[Event]) -> pa.Table:
         present = _compiled_columns(_columnar, events)
     else:
         present = _python_columns(events)
+    return group_table(kind, present, len(events))
+
+
+def group_table(kind: str, present: dict[str, pa.Array], rows: int) -> pa.Table:
+    """A table in :data:`EVENTS_SCHEMA` of ``rows`` events of the type ``kind``, given the
+    columns that type has: the ``type`` column and nulls for the other columns are added."""
     arrays: list[pa.Array] = []
     for field in EVENTS_SCHEMA:
         if field.name == "type":
-            arrays.append(pa.repeat(pa.scalar(kind, pa.string()), len(events)))
+            arrays.append(pa.repeat(pa.scalar(kind, pa.string()), rows))
         elif field.name in present:
             arrays.append(present[field.name])
         else:
-            arrays.append(_nulls(field.type, len(events)))
+            arrays.append(_nulls(field.type, rows))
     return pa.Table.from_arrays(arrays, schema=EVENTS_SCHEMA)
 
 
@@ -128,16 +134,33 @@ _KINDS: Final = {
 }
 
 
+def kind_of(column_type: pa.DataType) -> bytes:
+    """The buffer layout livelens._columnar writes for a column of ``column_type``."""
+    return _KINDS[column_type]
+
+
 def _compiled_columns(columnar: ModuleType, events: list[Event]) -> dict[str, pa.Array]:
     """The columns the events' type has, every field read in one pass over the events, in C."""
-    present = set(type(events[0]).__struct_fields__)
-    fields = [f for f in EVENTS_SCHEMA if f.name in present]
+    names = type(events[0]).__struct_fields__
+    fields = [f for f in EVENTS_SCHEMA if f.name in names]
     kinds = b"".join(_KINDS[f.type] for f in fields)
     buffers = columnar.columns(events, tuple(f.name for f in fields), kinds)
+    return present_columns(names, buffers, len(events))
+
+
+Buffers = tuple[bytes | None, bytes, bytes | None, int]  # validity, values, data, null count
+
+
+def present_columns(
+    names: Sequence[str], buffers: Sequence[Buffers], rows: int
+) -> dict[str, pa.Array]:
+    """The arrays of the columns of :data:`EVENTS_SCHEMA` named in ``names`` (in the schema's
+    order), from the buffers livelens._columnar wrote for them (wrapped, not copied)."""
+    fields = [f for f in EVENTS_SCHEMA if f.name in names]
     return {
         field.name: pa.Array.from_buffers(
             field.type,
-            len(events),
+            rows,
             [
                 None if validity is None else pa.py_buffer(validity),
                 pa.py_buffer(values),

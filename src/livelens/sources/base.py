@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
+import pyarrow as pa
+
 from livelens.events.schema import Event
 
 RAW_TEXT_LIMIT: Final = 65_536  # characters of a rejected record kept in the quarantine
@@ -48,6 +50,10 @@ class SourceBatch:
     ``locate(i)`` gives the location and raw text of ``events[i]``; ingest calls it only when it
     rejects that event, so sources need not keep a location per good event. ``position`` is where
     a resumed read continues after this batch (opaque to everything but the source that made it).
+
+    A source that decodes straight into columns (bulk JSON Lines ingest) gives ``columns``
+    instead of events: the table in :data:`~livelens.events.columns.EVENTS_SCHEMA`, every event
+    with its ``event_id``, and for each row the index ``locate`` takes; ``events`` is then empty.
     """
 
     source: str
@@ -55,6 +61,7 @@ class SourceBatch:
     rejections: list[Rejection] = field(default_factory=list)
     locate: Callable[[int], tuple[str, str]] = _no_location
     position: str | None = None
+    columns: tuple[pa.Table, list[int]] | None = None
 
 
 class Source(Protocol):

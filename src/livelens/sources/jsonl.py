@@ -9,15 +9,26 @@ then fails with ``truncated_record``).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
 
+import pyarrow as pa
+
 from livelens.errors import InvalidEvent
-from livelens.events.codec import LINE_TOO_LONG, decode_block, decode_event, decode_text
+from livelens.events.codec import (
+    LINE_TOO_LONG,
+    decode_block,
+    decode_event,
+    decode_text,
+    derive_event_id,
+)
+from livelens.events.columns import events_to_table_ordered
+from livelens.events.json_columns import DecodedColumns, decode_columns
 from livelens.events.schema import Event
 from livelens.sources.base import RAW_TEXT_LIMIT, Rejection, SourceBatch, raw_text
 
@@ -144,26 +155,55 @@ def _read_blocks(
         yield _Block(number, [line], oversize, offset)
 
 
-def _decode(source: str, block: _Block, max_line_bytes: int) -> SourceBatch:
+def _decode(
+    source: str, block: _Block, max_line_bytes: int, *, columnar: bool = False
+) -> SourceBatch:
     first = block.first_line
+    if columnar and not block.oversize and block.text is not None:
+        decoded = decode_columns(block.text, block.text_end)
+        if decoded is not None:
+            return _columnar_batch(source, block, decoded, max_line_bytes)
     if not block.oversize:
         if block.text is not None:
             events = decode_text(block.text, block.text_end, block.count)
         else:
             events = decode_block(block.lines)
         if events is not None:  # the common case: every line a valid event
-
-            def locate_direct(index: int) -> tuple[str, str]:
-                return f"line {first + index}", raw_text(block.all_lines()[index])
-
             position = FilePosition(block.end_offset, first + len(block)).encode()
-            return SourceBatch(source, events, [], locate_direct, position)
+            return SourceBatch(source, events, [], _line_locator(block), position)
+    lines = block.all_lines()
+    decoded_events, numbers, rejections = _decode_each(
+        source, block, range(len(lines)), max_line_bytes
+    )
+
+    def locate(index: int) -> tuple[str, str]:
+        return f"line {first + numbers[index]}", raw_text(lines[numbers[index]])
+
+    position = FilePosition(block.end_offset, first + len(lines)).encode()
+    return SourceBatch(source, decoded_events, rejections, locate, position)
+
+
+def _line_locator(block: _Block) -> Callable[[int], tuple[str, str]]:
+    """``locate`` of the block's line with the given index."""
+
+    def locate(index: int) -> tuple[str, str]:
+        return f"line {block.first_line + index}", raw_text(block.all_lines()[index])
+
+    return locate
+
+
+def _decode_each(
+    source: str, block: _Block, indices: Iterable[int], max_line_bytes: int
+) -> tuple[list[Event], list[int], list[Rejection]]:
+    """The lines of ``block`` at ``indices`` decoded one by one: the events, the index of the line
+    of each, and a rejection for each bad line (blank lines are skipped)."""
     lines = block.all_lines()
     decoded: list[Event] = []
     numbers: list[int] = []
     rejections: list[Rejection] = []
-    for index, line in enumerate(lines):
-        location = f"line {first + index}"
+    for index in indices:
+        line = lines[index]
+        location = f"line {block.first_line + index}"
         if index in block.oversize:
             detail = (
                 f"line is {block.oversize[index]} bytes; the limit is {max_line_bytes} "
@@ -181,24 +221,43 @@ def _decode(source: str, block: _Block, max_line_bytes: int) -> SourceBatch:
             )
         else:
             numbers.append(index)
+    return decoded, numbers, rejections
 
-    def locate(index: int) -> tuple[str, str]:
-        return f"line {first + numbers[index]}", raw_text(lines[numbers[index]])
 
-    position = FilePosition(block.end_offset, first + len(lines)).encode()
-    return SourceBatch(source, decoded, rejections, locate, position)
+def _columnar_batch(
+    source: str, block: _Block, decoded: DecodedColumns, max_line_bytes: int
+) -> SourceBatch:
+    """The block as columns: what the compiled decoder read, plus its fallback lines decoded by
+    msgspec one by one (given a derived id where they lack one) and converted to columns."""
+    table, lines = decoded.table, decoded.lines
+    rejections: list[Rejection] = []
+    if decoded.fallback:
+        events, numbers, rejections = _decode_each(source, block, decoded.fallback, max_line_bytes)
+        for event in events:
+            if event.event_id is None:
+                event.event_id = derive_event_id(event)
+        rest, order = events_to_table_ordered(events)
+        table = pa.concat_tables([table, rest])
+        lines = lines + [numbers[row] for row in order]
+    position = FilePosition(block.end_offset, block.first_line + len(block)).encode()
+    return SourceBatch(source, [], rejections, _line_locator(block), position, (table, lines))
 
 
 @dataclass(frozen=True, slots=True)
 class JsonLinesFile:
     """A canonical JSON Lines file as a :class:`~livelens.sources.base.Source`: from ``start``
-    (the beginning when None) to the byte offset ``end``, a line boundary (the end when None)."""
+    (the beginning when None) to the byte offset ``end``, a line boundary (the end when None).
+
+    ``columnar`` batches carry their events as columns
+    (:attr:`~livelens.sources.base.SourceBatch.columns`), decoded straight from the text where
+    :mod:`livelens.events.json_columns` can: what bulk ingest asks for."""
 
     path: Path
     max_line_bytes: int = MAX_LINE_BYTES
     start: FilePosition | None = None
     block_bytes: int = READ_BYTES
     end: int | None = None
+    columnar: bool = False
 
     def __iter__(self) -> Iterator[SourceBatch]:
         with self.path.open("rb") as handle:
@@ -212,7 +271,7 @@ class JsonLinesFile:
                 reader, self.max_line_bytes, start=self.start, read_bytes=self.block_bytes
             )
             for block in blocks:
-                yield _decode(str(self.path), block, self.max_line_bytes)
+                yield _decode(str(self.path), block, self.max_line_bytes, columnar=self.columnar)
 
     def parts(self, part_bytes: int) -> list[JsonLinesFile]:
         """The file cut at line boundaries into parts of about ``part_bytes`` (a long line makes
@@ -244,11 +303,7 @@ class JsonLinesFile:
                         break
                     size += len(chunk)
                 start = FilePosition(offset, line)
-                parts.append(
-                    JsonLinesFile(
-                        self.path, self.max_line_bytes, start, self.block_bytes, offset + size
-                    )
-                )
+                parts.append(dataclasses.replace(self, start=start, end=offset + size))
                 offset, line = offset + size, line + lines
         return parts
 

@@ -1,9 +1,11 @@
 """Benchmark: the CPU cost of each piece of ingest alone, per event (the 2-core budget, issue 2).
 
 Writes the reproducible event mix (bench/workload.py) and times, one piece at a time with nothing
-running beside it: msgspec decode into typed events; events to Arrow columns, compiled
-(livelens._columnar) and in Python; pyarrow's JSON reader as an alternative route to columns;
-`prepare_batch` (columns, checks, pseudonymisation) and pseudonymisation alone; the DuckDB append
+running beside it: JSON Lines straight to Arrow columns (livelens.events.json_columns, ingest's
+path); msgspec decode into typed events, then events to Arrow columns, compiled
+(livelens._columnar) and in Python (the path of lines the compiled decoder leaves to msgspec);
+pyarrow's JSON reader as an alternative route to columns; `prepare_batch` (checks,
+pseudonymisation) of the columnar batches and pseudonymisation alone; the DuckDB append
 of the prepared batches into a fresh file (final checkpoint included), in whole row groups as
 ingest writes them and one insert per batch. Prints CPU-µs per event (process CPU time, so
 DuckDB's own threads count) and the wall time.
@@ -32,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from livelens.events import columns
 from livelens.events.codec import decode_block
 from livelens.events.columns import EVENTS_SCHEMA, events_to_table_ordered
+from livelens.events.json_columns import decode_columns
 from livelens.events.pseudonymise import Pseudonymiser
 from livelens.ingest import IngestPolicy, prepare_batch
 from livelens.sources.jsonl import JsonLinesFile
@@ -59,6 +62,13 @@ def main() -> None:
         source = Path(tmp) / "events.jsonl"
         write_workload(source, n, args.viewers)
         data = source.read_bytes()
+        decoded = timed(
+            "JSON Lines -> Arrow columns, validated (json_columns, compiled)",
+            n,
+            lambda: decode_columns(data, len(data) - 1),
+        )
+        assert decoded is not None
+        assert not decoded.fallback
         lines = timed("read + split into lines", n, lambda: data.split(b"\n")[:-1])
         events = timed(
             "msgspec decode + validation (typed Structs)", n, lambda: decode_block(lines)
@@ -90,10 +100,10 @@ def main() -> None:
                     parse_options=options,
                 ),
             )
-        batches = list(JsonLinesFile(source))
+        batches = list(JsonLinesFile(source, columnar=True))
         key, now, policy = Pseudonymiser(b"b" * 32), datetime.now(UTC), IngestPolicy()
         prepared = timed(
-            "prepare_batch (columns, checks, pseudonymise) per batch",
+            "prepare_batch (checks, pseudonymise) per columnar batch",
             n,
             lambda: [prepare_batch(b, key, policy, now) for b in batches],
         )

@@ -216,6 +216,24 @@ def test_duplicates_within_one_file_are_applied_once(
     assert (report.accepted, report.duplicates) == (3, 2)
 
 
+def test_of_two_events_with_one_id_the_first_in_the_file_is_stored(
+    tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
+) -> None:
+    """Whichever decoder reads each line: here the first line is left to msgspec (its "type"
+    key is not first), the second is read by the compiled decoder; rows are grouped by type."""
+    record = event_record("like", event_id="same", count=5)
+    first = msgspec.json.encode({"count": record.pop("count"), **record})
+    second = msgspec.json.encode(event_record("like", event_id="same", count=7))
+    comment = msgspec.json.encode(event_record("comment", event_id="same"))
+    path = tmp_path / "same.jsonl"
+    path.write_bytes(comment.replace(b'"same"', b'"other"') + b"\n" + first + b"\n" + second)
+    path.write_bytes(path.read_bytes() + b"\n" + comment + b"\n")
+    report = _ingest_file(path, store, pseudonymiser)
+    assert (report.accepted, report.duplicates) == (2, 2)
+    rows = store.con.execute("SELECT event_id, type, count FROM events ORDER BY 1").fetchall()
+    assert rows == [("other", "comment", None), ("same", "like", 5)]
+
+
 def test_events_without_id_get_a_content_id(
     tmp_path: Path, store: DuckDBStore, pseudonymiser: Pseudonymiser
 ) -> None:

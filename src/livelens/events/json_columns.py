@@ -31,8 +31,8 @@ from livelens.events.schema import EVENT_TYPES, Event
 _columnar = compiled.load()
 
 _CURRENCY_PATTERN: Final = "^[A-Z]{3}$"
-# Fields the fast path requires although the model does not: a line without one goes to msgspec
-# (an event without an event_id gets one derived from its msgspec-decoded content)
+# Fields the fast path requires (not null) although the model does not: a line without one goes
+# to msgspec (an event without an event_id gets one derived from its msgspec-decoded content)
 _REQUIRED_HERE: Final = frozenset({"event_id"})
 
 
@@ -116,6 +116,7 @@ def _spec(
     choices: tuple[bytes, ...] = (),
 ) -> tuple[Any, ...]:
     required = field.required or field.name in _REQUIRED_HERE
+    nullable = nullable and field.name not in _REQUIRED_HERE
     key = field.encode_name.encode()
     return (key, store, check, required, nullable, low, high, low_open, high_open, default, choices)
 

@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from livelens import ingest as ingest_module
-from livelens.events import codec
+from livelens.events import codec, json_columns
 from livelens.events.codec import derive_event_id
 from livelens.events.pseudonymise import Pseudonymiser, redact_raw
 from livelens.ingest import IngestPolicy, IngestReport, ingest, prepare_batch
@@ -460,6 +460,47 @@ def test_worker_processes_store_what_one_process_stores(
     assert summary["quarantined"] == {"truncated_record": 2, "line_too_long": 1}
     assert two == one
     assert [row[1] for row in one[2]] == ["line 121", "line 401", "line 51"]
+
+
+def test_the_compiled_decoder_stores_what_msgspec_alone_stores(
+    tmp_path: Path, pseudonymiser: Pseudonymiser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON Lines straight into columns (livelens.events.json_columns) or every line through
+    msgspec: the same events, duplicates, quarantine and report, for a file that mixes lines of
+    both paths (escapes, keys out of order, no id, unknown keys, promo.start) with bad ones."""
+    records = [
+        event_record(kind, viewer_id=f"raw-{i % 11}", event_id=None if i % 9 == 0 else f"e-{i}")
+        for i, kind in enumerate(["comment", "like", "viewer.join", "promo.start", "gift"] * 40)
+    ]
+    lines = [msgspec.json.encode(r) for r in records]
+    lines[3] = lines[3].replace(b'"ts"', b'"extra":[1,{"a":2}],"ts"')  # an unknown key
+    lines[5] = msgspec.json.encode(dict(reversed(records[5].items())))  # "type" last
+    lines[7] = lines[7].replace(b'"room-1"', b'"room\\u002d1"')  # an escape
+    lines[20] = lines[20].replace(b'"ts":"2026', b'"ts":"1999')  # out of the ingest's bounds
+    lines[40] = b'{"type":"like"'
+    lines[60] = lines[2]  # a repeat
+    lines[79] = lines[79].replace(b'"CNY"', b'"cny"')  # a gift
+    lines[90] = b"   "
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+
+    def run(name: str) -> tuple[dict[str, object], list[tuple[object, ...]], list[object]]:
+        with DuckDBStore(tmp_path / f"{name}.duckdb") as store:
+            report = ingest([JsonLinesFile(path)], store, pseudonymiser, now=NOW)
+            events = store.con.execute("SELECT * FROM events ORDER BY event_id").fetchall()
+            quarantine = store.con.execute(
+                "SELECT source, location, reason, detail, raw FROM quarantine ORDER BY location"
+            ).fetchall()
+        return report.summary(), events, quarantine
+
+    compiled = run("compiled")
+    monkeypatch.setattr(json_columns, "_columnar", None)
+    assert run("msgspec") == compiled
+    assert compiled[0] == {
+        "accepted": 195,
+        "duplicates": 1,
+        "quarantined": {"invalid_value": 1, "truncated_record": 1, "ts_out_of_range": 1},
+    }
 
 
 def test_workers_hand_tables_over_in_memory_only_where_there_is_room(

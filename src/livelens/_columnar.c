@@ -33,6 +33,14 @@
  *   an Arrow string array, given its int32 offsets and data buffers: equal strings hash equal,
  *   so a batch without two equal hashes holds no repeated id
  *
+ * lines_spec(types) -> spec
+ * decode_lines(spec, text, end) -> ([(type index, lines, columns), ...], fallback lines)
+ *
+ *   the JSON lines of text[:end] read straight into the columns of each event type (the
+ *   columns() tuples above, in the spec's field order), with the index of the line of each row
+ *   (int64s as bytes), for the lines provably read by msgspec as the same event; the others'
+ *   indices as "fallback lines" (see the section below and livelens.events.json_columns)
+ *
  * group_by_type(events) -> (groups, order)
  *
  *   groups  one list per type, in the order each type first appears, of the events of that type

@@ -2,8 +2,9 @@
 could build them (hatch_build.py compiles them when a C compiler is present).
 
 Each user keeps a pure-Python path that gives the same result, so a machine without a compiler
-runs livelens unchanged, only slower: the events' columns (:mod:`livelens.events.columns`) and
-the pseudonyms (:mod:`livelens.events.pseudonymise`).
+runs livelens unchanged, only slower: JSON Lines decoded straight into columns
+(:mod:`livelens.events.json_columns`; msgspec decodes every line instead), the events' columns
+(:mod:`livelens.events.columns`) and the pseudonyms (:mod:`livelens.events.pseudonymise`).
 """
 
 from __future__ import annotations

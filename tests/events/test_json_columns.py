@@ -12,7 +12,7 @@ import random
 import tempfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import pytest
@@ -23,7 +23,7 @@ from livelens.events import json_columns
 from livelens.events.codec import derive_event_id
 from livelens.events.columns import EVENTS_SCHEMA, events_to_table_ordered
 from livelens.events.json_columns import decode_columns
-from livelens.events.schema import EVENT_TYPES, PLATFORMS
+from livelens.events.schema import EVENT_TYPES, PLATFORMS, Event
 from livelens.sources.jsonl import JsonLinesFile
 from livelens.testing import event_record
 
@@ -303,3 +303,30 @@ def test_column_types_are_the_schema() -> None:
     assert sorted(decoded.table["type"].to_pylist()) == sorted(read)
     assert decoded.fallback == [list(EVENT_TYPES).index("promo.start")]
     assert decoded.table["ts"].to_pylist()[0] == datetime(2026, 11, 11, 12, tzinfo=UTC)
+
+
+def test_a_type_whose_checks_the_decoder_lacks_goes_to_msgspec_whole() -> None:
+    """Checks are read from the model; one the compiled decoder cannot make exactly as msgspec
+    does sends every line of that type to msgspec (spec None), never a laxer check."""
+
+    class Patterned(Event, tag="patterned", kw_only=True):
+        text: Annotated[str, msgspec.Meta(pattern="^a")]
+
+    class Stepped(Event, tag="stepped", kw_only=True):
+        count: Annotated[int, msgspec.Meta(multiple_of=5)]
+
+    class Checked(Event, tag="checked", kw_only=True):
+        count: int
+
+        def __post_init__(self) -> None:
+            pass
+
+    class Plain(Event, tag="plain", kw_only=True):
+        count: Annotated[int, msgspec.Meta(gt=0, lt=10)]
+
+    for cls in (Patterned, Stepped, Checked):
+        assert json_columns._type_spec(cls) is None
+    spec = json_columns._type_spec(Plain)
+    assert spec is not None
+    (count,) = (field for field in spec if field[0] == b"count")
+    assert count[1:7] == ("q", "N", True, False, 1, 9)  # int64 column, bounds made inclusive

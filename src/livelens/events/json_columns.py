@@ -123,9 +123,10 @@ def _spec(
 
 def _type_spec(cls: type[Event]) -> tuple[Any, ...] | None:
     """The fields of one event type in its columns' order, or None: msgspec decodes its lines."""
-    if hasattr(cls, "__post_init__"):
+    info: Any = msgspec.inspect.type_info(cls)
+    if hasattr(cls, "__post_init__") or info.tag_field != "type" or info.array_like:
         return None
-    fields = {f.name: f for f in msgspec.inspect.type_info(cls).fields}  # type: ignore[attr-defined]
+    fields = {f.name: f for f in info.fields}
     try:
         return tuple(
             _field(fields[column.name], kind_of(column.type))

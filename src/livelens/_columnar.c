@@ -167,7 +167,7 @@ static int reserve(Column *c, Py_ssize_t more, Failure *failure) {
         failure->code = TOO_MUCH_TEXT;
         return -1;
     }
-    if (c->data_len + more > c->data_cap) {
+    if (c->data == NULL || c->data_len + more > c->data_cap) { /* never NULL once reserved */
         Py_ssize_t cap = c->data_cap * 2 + more + 4096;
         char *grown = PyMem_RawRealloc(c->data, cap);
         if (grown == NULL) {

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml hatch_build.py src/livelens/_columnar.c | cksum | cut -d' ' -f1)
 
-.PHONY: setup system demo test lint typecheck unit bench bench-engine bench-comments bench-compare train-sentiment lock clean bench-crm bench-anomaly bench-qa
+.PHONY: setup system demo test lint typecheck unit sanitize-c bench bench-engine bench-comments bench-compare train-sentiment lock clean bench-crm bench-anomaly bench-qa
 
 setup: $(STAMP) system web/node_modules/.installed
 
@@ -41,6 +41,10 @@ typecheck: setup
 ## Every core: pytest-xdist workers, long tests stolen by idle workers.
 unit: setup
 	$(BIN)/pytest -n auto --dist worksteal
+
+## The C module under ASan + UBSan, with the tests that drive it (scripts/sanitize_c.sh).
+sanitize-c: setup
+	bash scripts/sanitize_c.sh
 
 bench: setup
 	$(BIN)/python bench/bench_ingest.py

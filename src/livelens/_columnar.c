@@ -940,8 +940,9 @@ done:
  *
  * decode_lines reads a block of JSON Lines into the columns of each event type without making a
  * Python object per event. It accepts a line only where it can prove that msgspec reads it as the
- * same event, in a strict subset of the wire form: the "type" key first; strings without escapes
- * (valid UTF-8, no control characters); integers without sign, fraction or exponent (at most 18
+ * same event, in a strict subset of the wire form: the "type" key first; strings in valid UTF-8
+ * without control characters, escapes only in free-text and id fields (any but a lone
+ * surrogate); integers without sign, fraction or exponent (at most 18
  * digits); numbers of float fields with at most 15 digits and no exponent; event times as
  * YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|+HH:MM|-HH:MM) or integer epoch milliseconds; no key that is not
  * a field of the type, none twice; every field the spec calls required present. Any other line is
@@ -1141,6 +1142,7 @@ fail:
 /* One value of a line, parsed before any column is touched (a line is all or nothing) */
 typedef struct {
     int present, null;
+    int escaped; /* s holds JSON escapes, to undo when copied into the column */
     const unsigned char *s;
     Py_ssize_t len;
     int64_t i;
@@ -1152,11 +1154,30 @@ static const unsigned char *skip_ws(const unsigned char *p, const unsigned char 
     return p;
 }
 
+static int hex4(const unsigned char *p, unsigned *out) {
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned char c = p[i];
+        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 16u;
+        if (d == 16u) return 0;
+        v = v * 16 + d;
+    }
+    *out = v;
+    return 1;
+}
+
 /* The body of a JSON string from p (just after its opening quote): the closing quote, and the
-   code points counted; NULL for an escape, a control character or invalid UTF-8 */
-static const unsigned char *plain_string(const unsigned char *p, const unsigned char *e,
-                                         Py_ssize_t *chars) {
+   code points counted; NULL for a control character, invalid UTF-8, or an escape where
+   ``escapes`` is NULL (else *escapes tells whether there was one). An escape is taken only in
+   the forms that decode to one code point: \" \\ \/ \b \f \n \r \t, \uXXXX that is not a
+   surrogate, and a \uD800-\uDBFF\uDC00-\uDFFF pair; a lone surrogate goes to msgspec. */
+static const unsigned char *json_string(const unsigned char *p, const unsigned char *e,
+                                        Py_ssize_t *chars, int *escapes) {
     Py_ssize_t n = 0;
+    if (escapes != NULL) *escapes = 0;
     while (p < e) {
         unsigned char c = *p;
         if (c < 0x80) {
@@ -1164,8 +1185,33 @@ static const unsigned char *plain_string(const unsigned char *p, const unsigned 
                 *chars = n;
                 return p;
             }
-            if (c == '\\' || c < 0x20) return NULL;
-            p++;
+            if (c < 0x20) return NULL;
+            if (c == '\\') {
+                if (escapes == NULL || e - p < 2) return NULL;
+                *escapes = 1;
+                unsigned unit, low;
+                switch (p[1]) {
+                case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+                    p += 2;
+                    break;
+                case 'u':
+                    if (e - p < 6 || !hex4(p + 2, &unit)) return NULL;
+                    if (unit >= 0xDC00 && unit <= 0xDFFF) return NULL;
+                    if (unit >= 0xD800 && unit <= 0xDBFF) {
+                        if (e - p < 12 || p[6] != '\\' || p[7] != 'u' || !hex4(p + 8, &low) ||
+                            low < 0xDC00 || low > 0xDFFF)
+                            return NULL;
+                        p += 12;
+                    } else {
+                        p += 6;
+                    }
+                    break;
+                default:
+                    return NULL;
+                }
+            } else {
+                p++;
+            }
         } else if (c >= 0xC2 && c <= 0xDF) {
             if (e - p < 2 || (p[1] & 0xC0) != 0x80) return NULL;
             p += 2;
@@ -1185,6 +1231,56 @@ static const unsigned char *plain_string(const unsigned char *p, const unsigned 
         n++;
     }
     return NULL;
+}
+
+static const unsigned char *plain_string(const unsigned char *p, const unsigned char *e,
+                                         Py_ssize_t *chars) {
+    return json_string(p, e, chars, NULL);
+}
+
+/* The UTF-8 of a string body json_string() accepted with escapes: never longer than the body */
+static Py_ssize_t unescape(const unsigned char *s, Py_ssize_t len, unsigned char *out) {
+    unsigned char *start = out;
+    const unsigned char *e = s + len;
+    while (s < e) {
+        if (*s != '\\') {
+            *out++ = *s++;
+            continue;
+        }
+        unsigned cp, low;
+        switch (s[1]) {
+        case 'b': *out++ = '\b'; s += 2; continue;
+        case 'f': *out++ = '\f'; s += 2; continue;
+        case 'n': *out++ = '\n'; s += 2; continue;
+        case 'r': *out++ = '\r'; s += 2; continue;
+        case 't': *out++ = '\t'; s += 2; continue;
+        case 'u': break;
+        default: *out++ = s[1]; s += 2; continue; /* " \ / */
+        }
+        hex4(s + 2, &cp);
+        s += 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF) { /* a pair, checked by json_string() */
+            hex4(s + 2, &low);
+            s += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        }
+        if (cp < 0x80) {
+            *out++ = (unsigned char)cp;
+        } else if (cp < 0x800) {
+            *out++ = (unsigned char)(0xC0 | (cp >> 6));
+            *out++ = (unsigned char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            *out++ = (unsigned char)(0xE0 | (cp >> 12));
+            *out++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+            *out++ = (unsigned char)(0x80 | (cp & 0x3F));
+        } else {
+            *out++ = (unsigned char)(0xF0 | (cp >> 18));
+            *out++ = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+            *out++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+            *out++ = (unsigned char)(0x80 | (cp & 0x3F));
+        }
+    }
+    return out - start;
 }
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -1299,7 +1395,10 @@ static const unsigned char *field_value(const FieldSpec *f, const unsigned char 
     const unsigned char *end;
     switch (f->check) {
     case 'S': case 'C': case 'L':
-        if (*p != '"' || (end = plain_string(p + 1, e, &chars)) == NULL) return NULL;
+        if (*p != '"') return NULL;
+        end = f->check == 'S' ? json_string(p + 1, e, &chars, &slot->escaped)
+                              : plain_string(p + 1, e, &chars);
+        if (end == NULL) return NULL;
         slot->s = p + 1;
         slot->len = end - (p + 1);
         if (f->check == 'S') {
@@ -1380,7 +1479,8 @@ static int parse_line(const LinesSpec *spec, const unsigned char *p, const unsig
         }
     }
     if (type == NULL || type->n_fields < 0) return LINE_FALLBACK;
-    for (Py_ssize_t k = 0; k < type->n_fields; k++) slots[k].present = slots[k].null = 0;
+    for (Py_ssize_t k = 0; k < type->n_fields; k++)
+        slots[k].present = slots[k].null = slots[k].escaped = 0;
     p = skip_ws(tag_end + 1, e);
     Py_ssize_t next = 0; /* fields mostly come in the spec's order: look there first */
     for (;;) {
@@ -1464,8 +1564,12 @@ static int group_append(Group *g, const TypeSpec *type, const Slot *slots, int64
         case 's':
             failure->column = c;
             if (reserve(c, s->len, failure) < 0) return -1;
-            memcpy(c->data + c->data_len, s->s, s->len);
-            c->data_len += s->len;
+            if (s->escaped) {
+                c->data_len += unescape(s->s, s->len, (unsigned char *)c->data + c->data_len);
+            } else {
+                memcpy(c->data + c->data_len, s->s, s->len);
+                c->data_len += s->len;
+            }
             ((int32_t *)c->values)[row + 1] = (int32_t)c->data_len;
             break;
         case 'q': case 't': ((int64_t *)c->values)[row] = s->i; break;

@@ -8,6 +8,7 @@ rejection (reason, message, line, raw text) and every position.
 
 from __future__ import annotations
 
+import json
 import random
 import tempfile
 from datetime import UTC, datetime, timedelta, timezone
@@ -96,6 +97,8 @@ NUMBERS = st.from_regex(
 )
 STRINGS = st.one_of(
     st.text(max_size=12).map(_raw),
+    st.text(max_size=12).map(json.dumps),  # Python's default: non-ASCII as \u escapes
+    st.from_regex(r'"(\\(["\\/bfnrtx]|u[0-9a-fA-F]{0,4})|[a-z]|好)*"', fullmatch=True),
     st.sampled_from(["", "x" * 256, "x" * 257, "好" * 256, "好" * 257, "CNY", "usd", "USDX"]).map(
         _raw
     ),
@@ -154,6 +157,27 @@ def test_any_bytes(kinds: list[str], flips: list[tuple[int, bytes]], noise: byte
         at %= len(body)
         body[at : at + len(replacement)] = replacement
     _both_ways(bytes(body) + noise)
+
+
+ESCAPED = st.one_of(
+    st.text().map(json.dumps),
+    st.from_regex(
+        r'"(\\(["\\/bfnrtx]|u[0-9a-fA-F]{0,4}|u[dD][89a-fA-F][0-9a-fA-F]{2}|u[eE]000)|[a-z]|好|\x1f)*"',
+        fullmatch=True,
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(ESCAPED, min_size=1, max_size=20))
+def test_escapes(texts: list[str]) -> None:
+    """Free text and ids with every escape (surrogate pairs, lone halves, bad ones): what msgspec
+    reads, decoded alike."""
+    body = []
+    for text in texts:
+        body.append(_line([*_canonical("comment")[:-1], ("text", text)]))
+        body.append(_line([*_canonical("like")[:3], ("room_id", text), *_canonical("like")[4:]]))
+    _both_ways("\n".join(body).encode())
 
 
 @settings(max_examples=150, deadline=None)
@@ -215,7 +239,18 @@ def _fallback(line: str) -> list[int]:
         ("like", "event_id", "null", True),  # ingest derives one from the msgspec event
         ("like", "nickname", "null", False),
         ("like", "nickname", '"小红"', False),
-        ("comment", "text", '"a\\"b"', True),  # an escape: msgspec's
+        ("comment", "text", '"a\\"b\\\\c\\/\\n"', False),  # escapes in free text are read
+        ("comment", "text", '"\\u8fd9\\u4e2a\\ud83d\\ude00"', False),  # a surrogate pair too
+        ("comment", "text", '"\\ud83d"', True),  # a lone surrogate: msgspec's call
+        ("comment", "text", '"\\ude00\\ud83d"', True),
+        ("comment", "text", '"\\ude00"', True),
+        ("comment", "text", '"\\ud83d\\ue000"', True),
+        ("comment", "text", '"\\b\\f\\r\\t\\u0000\\u00e9\\u0800"', False),
+        ("comment", "text", '"a\x1fb"', True),  # a raw control character: not JSON
+        ("comment", "text", '"a\x7fb"', False),  # DEL is not one
+        ("comment", "text", '"\\x"', True),
+        ("comment", "text", '"\\u12"', True),
+        ("gift", "currency", '"\\u0055SD"', True),  # escapes only in free text and ids
         ("comment", "text", '"' + "好" * 10_000 + '"', False),
         ("comment", "text", '"' + "好" * 10_001 + '"', True),
         ("gift", "currency", '"usd"', True),
@@ -268,6 +303,18 @@ def test_the_simulator_and_the_workload_need_no_msgspec(tmp_path: Path) -> None:
     promo = [i for i, line in enumerate(lines) if b'"type":"promo.start"' in line]
     assert decoded.fallback == promo
     _both_ways(text)
+
+
+def test_python_json_dumps_needs_no_msgspec() -> None:
+    """Python's json.dumps writes non-ASCII as \\u escapes and a space after each separator:
+    a common producer's form, read by the fast path."""
+    records = [event_record(kind, event_id=f"e-{kind}") for kind in EVENT_TYPES]
+    records.append(event_record("comment", text='她说："多少钱？\\" 😀\n'))
+    body = "\n".join(json.dumps(r) for r in records).encode()
+    decoded = decode_columns(body, len(body))
+    assert decoded is not None
+    assert decoded.fallback == [list(EVENT_TYPES).index("promo.start")]
+    _both_ways(body + b"\n")
 
 
 def test_rows_of_a_type_keep_their_line_order() -> None:

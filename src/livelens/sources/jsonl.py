@@ -228,11 +228,15 @@ def _columnar_batch(
     source: str, block: _Block, decoded: DecodedColumns, max_line_bytes: int
 ) -> SourceBatch:
     """The block as columns: what the compiled decoder read, plus its fallback lines decoded by
-    msgspec one by one (given a derived id where they lack one) and converted to columns."""
+    msgspec (given a derived id where they lack one) and converted to columns."""
     table, lines = decoded.table, decoded.lines
     rejections: list[Rejection] = []
     if decoded.fallback:
-        events, numbers, rejections = _decode_each(source, block, decoded.fallback, max_line_bytes)
+        # in one msgspec call where all are good events; one by one, for their reasons, if not
+        numbers = decoded.fallback
+        events = decode_block([block.all_lines()[i] for i in numbers])
+        if events is None:
+            events, numbers, rejections = _decode_each(source, block, numbers, max_line_bytes)
         for event in events:
             if event.event_id is None:
                 event.event_id = derive_event_id(event)

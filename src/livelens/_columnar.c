@@ -940,10 +940,11 @@ done:
  *
  * decode_lines reads a block of JSON Lines into the columns of each event type without making a
  * Python object per event. It accepts a line only where it can prove that msgspec reads it as the
- * same event, in a strict subset of the wire form: the "type" key first; strings in valid UTF-8
- * without control characters, escapes only in free-text and id fields (any but a lone
- * surrogate); integers without sign, fraction or exponent (at most 18
- * digits); numbers of float fields with at most 15 digits and no exponent; event times as
+ * same event, in a strict subset of the wire form: a "type" key (best first: after other keys it
+ * is found by skipping their scalar values); strings in valid UTF-8 without control characters,
+ * escapes only in free-text and id fields (any but a lone surrogate); integers without sign,
+ * fraction or exponent (at most 18 digits); numbers of float fields with at most 15 digits and no
+ * exponent; event times as
  * YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|+HH:MM|-HH:MM) or integer epoch milliseconds; no key that is not
  * a field of the type, none twice; every field the spec calls required present. Any other line is
  * left to the caller ("fallback"), who decodes it with msgspec: its event, or its quarantine
@@ -1453,22 +1454,64 @@ static const unsigned char *object_key(const unsigned char *p, const unsigned ch
     return skip_ws(p + 1, e);
 }
 
+/* The end of a scalar JSON value at p (a string, a number, true, false or null), NULL for
+   anything else (an object or an array: a line holding one goes to msgspec) */
+static const unsigned char *skip_scalar(const unsigned char *p, const unsigned char *e) {
+    Py_ssize_t chars;
+    int escapes;
+    if (*p == '"') {
+        const unsigned char *end = json_string(p + 1, e, &chars, &escapes);
+        return end != NULL ? end + 1 : NULL;
+    }
+    if (*p == '-' || is_digit(*p)) {
+        while (p < e && (is_digit(*p) || *p == '-' || *p == '+' || *p == '.' || *p == 'e' ||
+                         *p == 'E'))
+            p++;
+        return p;
+    }
+    static const char *const LITERALS[] = {"true", "false", "null"};
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen(LITERALS[i]);
+        if ((size_t)(e - p) >= n && memcmp(p, LITERALS[i], n) == 0) return p + n;
+    }
+    return NULL;
+}
+
+/* The value of the object's top-level "type" key (a string without escapes), from its first
+   key at p: at once where it comes first, as producers write it; else found by skipping the
+   scalar values before it. 0 if there is none, or a value before it is not a scalar. */
+static int find_tag(const unsigned char *p, const unsigned char *e, const unsigned char **tag,
+                    const unsigned char **tag_end) {
+    const unsigned char *key;
+    Py_ssize_t len, chars;
+    for (;;) {
+        p = object_key(p, e, &key, &len);
+        if (p == NULL || p >= e) return 0;
+        if (len == 4 && memcmp(key, "type", 4) == 0) {
+            if (*p != '"' || (*tag_end = plain_string(p + 1, e, &chars)) == NULL) return 0;
+            *tag = p + 1;
+            return 1;
+        }
+        p = skip_scalar(p, e);
+        if (p == NULL) return 0;
+        p = skip_ws(p, e);
+        if (p >= e || *p != ',') return 0;
+        p = skip_ws(p + 1, e);
+    }
+}
+
 enum { LINE_FALLBACK = 0, LINE_EVENT = 1, LINE_BLANK = 2 };
 
 /* One line: LINE_EVENT with its type and slots filled, LINE_BLANK, or LINE_FALLBACK */
 static int parse_line(const LinesSpec *spec, const unsigned char *p, const unsigned char *e,
                       Slot *slots, Py_ssize_t *type_index) {
-    const unsigned char *key;
+    const unsigned char *key, *tag, *tag_end;
     Py_ssize_t len;
     p = skip_ws(p, e);
     if (p == e) return LINE_BLANK;
     if (*p != '{') return LINE_FALLBACK;
-    p = object_key(skip_ws(p + 1, e), e, &key, &len);
-    if (p == NULL || len != 4 || memcmp(key, "type", 4) != 0 || p >= e || *p != '"')
-        return LINE_FALLBACK;
-    Py_ssize_t chars;
-    const unsigned char *tag = p + 1, *tag_end = plain_string(tag, e, &chars);
-    if (tag_end == NULL) return LINE_FALLBACK;
+    p = skip_ws(p + 1, e); /* the first key */
+    if (!find_tag(p, e, &tag, &tag_end)) return LINE_FALLBACK;
     const TypeSpec *type = NULL;
     for (Py_ssize_t t = 0; t < spec->n_types; t++) {
         if (spec->types[t].tag_len == tag_end - tag &&
@@ -1481,14 +1524,21 @@ static int parse_line(const LinesSpec *spec, const unsigned char *p, const unsig
     if (type == NULL || type->n_fields < 0) return LINE_FALLBACK;
     for (Py_ssize_t k = 0; k < type->n_fields; k++)
         slots[k].present = slots[k].null = slots[k].escaped = 0;
-    p = skip_ws(tag_end + 1, e);
     Py_ssize_t next = 0; /* fields mostly come in the spec's order: look there first */
-    for (;;) {
-        if (p >= e) return LINE_FALLBACK;
-        if (*p == '}') break;
-        if (*p != ',') return LINE_FALLBACK;
-        p = object_key(skip_ws(p + 1, e), e, &key, &len);
+    for (int first = 1;; first = 0) {
+        if (!first) {
+            if (p >= e) return LINE_FALLBACK;
+            if (*p == '}') break;
+            if (*p != ',') return LINE_FALLBACK;
+            p = skip_ws(p + 1, e);
+        }
+        p = object_key(p, e, &key, &len);
         if (p == NULL || p >= e) return LINE_FALLBACK;
+        if (len == 4 && memcmp(key, "type", 4) == 0) {
+            if (p != tag - 1) return LINE_FALLBACK; /* a second "type" key */
+            p = skip_ws(tag_end + 1, e);
+            continue;
+        }
         Py_ssize_t k = next, tried = 0;
         for (; tried < type->n_fields; tried++, k = (k + 1) % type->n_fields) {
             if (type->fields[k].key_len == len && memcmp(type->fields[k].key, key, len) == 0) break;

@@ -277,13 +277,18 @@ def test_lines_outside_the_strict_form_go_to_msgspec() -> None:
     canonical = _canonical("comment")
     no_id = [(k, v) for k, v in canonical if k != "event_id"]
     for pairs in (
-        canonical[1:] + canonical[:1],  # "type" not first
+        [*canonical[1:3], ("extra", "[1]"), *canonical[3:], canonical[0]],  # an array before "type"
+        [*canonical, ("type", '"comment"')],  # "type" twice
         [*canonical, ("extra", "1")],  # a key the type lacks
         [*canonical, ("text", '"again"')],  # a key twice
         no_id,  # ingest derives its id from the msgspec event
     ):
         assert _fallback(_line(pairs)) == [0]
     assert _fallback(_line([("type", '"promo.start"'), *_canonical("promo.start")[1:]])) == [0]
+    # "type" after other keys is found by skipping their (scalar) values
+    assert _fallback(_line([*canonical[1:], canonical[0]])) == []
+    assert _fallback(_line([*canonical[1:4], canonical[0], *canonical[4:]])) == []
+    _both_ways(_line([*canonical[1:], canonical[0]]).encode())
     blank = " \t\r"
     assert _fallback(blank) == []  # a blank line is skipped, as msgspec's path skips it
 

@@ -5,10 +5,11 @@ msgspec decodes a line into a Struct that the columns are then read from
 ``livelens._columnar.decode_lines`` instead reads a block's lines once, without the GIL, into the
 Arrow buffers of each event type's columns. It accepts a line only where it can prove that msgspec
 reads it as the same event, in a strict subset of the wire form that is what producers write
-(the ``type`` key first, strings without escapes, integers without sign, fraction or exponent,
+(keys in any order, escapes in free text and ids, integers without sign, fraction or exponent,
 times as ``YYYY-MM-DDTHH:MM:SS[.ffffff]`` with ``Z`` or ``±HH:MM``, no unknown or repeated keys,
-an ``event_id``). Every other line is left to msgspec (:func:`decode_columns` returns it as a
-*fallback* line), so its event, or its quarantine reason and message, are msgspec's own.
+an ``event_id``; the exact rules head the decoder in src/livelens/_columnar.c). Every other line
+is left to msgspec (:func:`decode_columns` returns it as a *fallback* line), so its event, or its
+quarantine reason and message, are msgspec's own.
 
 The checks come from the event model itself (``msgspec.inspect``): lengths, ranges, literals and
 defaults of each field. A type whose fields the decoder cannot check (a pattern other than the

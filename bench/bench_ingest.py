@@ -4,6 +4,7 @@ Writes a reproducible event mix (bench/workload.py), then ingests it in a fresh 
 so that the peak resident memory reported is the ingest's own. Prints events/s and peak RSS.
 
     .venv/bin/python bench/bench_ingest.py [--events 1000000] [--viewers 200000] [--workers 1]
+        [--form canonical|json-dumps|type-last|no-id]
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from workload import write_workload
+from workload import FORMS, write_workload
 
 CHILD = """
 import json, sys, time, resource
@@ -49,10 +50,13 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1, help="ingest's worker processes")
+    parser.add_argument(
+        "--form", choices=FORMS, default="canonical", help="how the producer wrote the events"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="livelens-bench-") as tmp:
         source = Path(tmp) / "events.jsonl"
-        write_workload(source, args.events, args.viewers)
+        write_workload(source, args.events, args.viewers, form=args.form)
         size_mb = source.stat().st_size / 1e6
         results = []
         for run in range(args.runs):
@@ -80,7 +84,7 @@ def main() -> None:
         best = min(r["seconds"] for r in results)
         median = sorted(r["seconds"] for r in results)[len(results) // 2]
         print(
-            f"ingest jsonl→duckdb: {args.events:,} events ({size_mb:.0f} MB), "
+            f"ingest jsonl→duckdb ({args.form}): {args.events:,} events ({size_mb:.0f} MB), "
             f"median {args.events / median:,.0f} events/s, "
             f"best {args.events / best:,.0f} events/s, "
             f"peak RSS {max(r['peak_rss_kib'] for r in results) / 1024:,.0f} MiB"

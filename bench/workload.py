@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +27,28 @@ MIX = {
 }
 
 
-def write_workload(path: Path, events: int, viewers: int = 200_000, seed: int = 1) -> None:
+# How a producer may write the same events: "canonical" (msgspec, `type` first), "json-dumps"
+# (Python's json.dumps: non-ASCII as \u escapes, a space after `:` and `,`), "type-last" (the
+# `type` key after the others), "no-id" (no `event_id`: ingest derives one from the content)
+FORMS = ("canonical", "json-dumps", "type-last", "no-id")
+
+
+def _encode(record: dict[str, object], form: str) -> bytes:
+    if form == "json-dumps":
+        return json.dumps(record).encode()
+    if form == "type-last":
+        record = {k: v for k, v in record.items() if k != "type"} | {"type": record["type"]}
+    elif form == "no-id":
+        record = {k: v for k, v in record.items() if k != "event_id"}
+    return msgspec.json.encode(record)
+
+
+def write_workload(
+    path: Path, events: int, viewers: int = 200_000, seed: int = 1, form: str = "canonical"
+) -> None:
+    if form not in FORMS:
+        msg = f"unknown workload form {form!r}; one of {', '.join(FORMS)}"
+        raise ValueError(msg)
     rng = random.Random(seed)
     kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=events)
     with path.open("wb") as out:
@@ -43,7 +65,7 @@ def write_workload(path: Path, events: int, viewers: int = 200_000, seed: int = 
             }
             if "viewer_id" in record:
                 record["viewer_id"] = f"dy{rng.randrange(viewers)}"
-            buffer += msgspec.json.encode(record) + b"\n"
+            buffer += _encode(record, form) + b"\n"
             if len(buffer) > 1 << 22:
                 out.write(buffer)
                 buffer.clear()

@@ -1,7 +1,10 @@
 """JSON Lines files in the canonical event form: the fast path of ingest.
 
 The file is read in large binary blocks; the complete lines of a block are decoded in one call.
-Only a block holding a bad (or blank) line is decoded again line by line. A line longer than
+Only a block holding a bad (or blank) line is decoded again line by line. Read ``columnar`` (as
+bulk ingest reads it), a block is decoded straight into columns where the compiled decoder can
+(:mod:`livelens.events.json_columns`), and only the lines it leaves are decoded by msgspec, in
+one call, or line by line if one of them is bad. A line longer than
 ``max_line_bytes`` is never held whole: its head is kept for the quarantine and the rest is skipped
 up to the next newline. A last line without a newline is decoded like any other (a cut-off record
 then fails with ``truncated_record``).

@@ -180,6 +180,26 @@ static int reserve(Column *c, Py_ssize_t more, Failure *failure) {
     return 0;
 }
 
+/* The UTF-8 of the code point cp (not a surrogate) at out: the position after it */
+static unsigned char *put_utf8(unsigned char *out, Py_UCS4 cp) {
+    if (cp < 0x80) {
+        *out++ = (unsigned char)cp;
+    } else if (cp < 0x800) {
+        *out++ = (unsigned char)(0xC0 | (cp >> 6));
+        *out++ = (unsigned char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *out++ = (unsigned char)(0xE0 | (cp >> 12));
+        *out++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        *out++ = (unsigned char)(0x80 | (cp & 0x3F));
+    } else {
+        *out++ = (unsigned char)(0xF0 | (cp >> 18));
+        *out++ = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+        *out++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        *out++ = (unsigned char)(0x80 | (cp & 0x3F));
+    }
+    return out;
+}
+
 /* A str's UTF-8 appended to the column, read from its own storage (no Python call, no GIL) */
 static int append_string(Column *c, PyObject *value, Failure *failure) {
 #if PY_VERSION_HEX < 0x030C0000
@@ -203,25 +223,11 @@ static int append_string(Column *c, PyObject *value, Failure *failure) {
     unsigned char *out = (unsigned char *)c->data + c->data_len;
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, chars, i);
-        if (ch < 0x80) {
-            *out++ = (unsigned char)ch;
-        } else if (ch < 0x800) {
-            *out++ = (unsigned char)(0xC0 | (ch >> 6));
-            *out++ = (unsigned char)(0x80 | (ch & 0x3F));
-        } else if (ch < 0x10000) {
-            if (ch >= 0xD800 && ch <= 0xDFFF) {
-                failure->code = LONE_SURROGATE;
-                return -1;
-            }
-            *out++ = (unsigned char)(0xE0 | (ch >> 12));
-            *out++ = (unsigned char)(0x80 | ((ch >> 6) & 0x3F));
-            *out++ = (unsigned char)(0x80 | (ch & 0x3F));
-        } else {
-            *out++ = (unsigned char)(0xF0 | (ch >> 18));
-            *out++ = (unsigned char)(0x80 | ((ch >> 12) & 0x3F));
-            *out++ = (unsigned char)(0x80 | ((ch >> 6) & 0x3F));
-            *out++ = (unsigned char)(0x80 | (ch & 0x3F));
+        if (ch >= 0xD800 && ch <= 0xDFFF) {
+            failure->code = LONE_SURROGATE;
+            return -1;
         }
+        out = put_utf8(out, ch);
     }
     c->data_len = (char *)out - c->data;
     return 0;
@@ -1051,8 +1057,6 @@ static int field_spec(PyObject *item, FieldSpec *f) {
     if (bound(lo, as_float, &f->lo, &f->flo, &has_lo) < 0 ||
         bound(hi, as_float, &f->hi, &f->fhi, &has_hi) < 0)
         return -1;
-    if (!has_lo) f->lo = 0;
-    if (!has_hi) f->hi = INT64_MAX;
     f->has_flo = as_float && has_lo;
     f->has_fhi = as_float && has_hi;
     /* a column holds what its kind holds: a wider bound would let a value past it */
@@ -1265,21 +1269,7 @@ static Py_ssize_t unescape(const unsigned char *s, Py_ssize_t len, unsigned char
             s += 6;
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
         }
-        if (cp < 0x80) {
-            *out++ = (unsigned char)cp;
-        } else if (cp < 0x800) {
-            *out++ = (unsigned char)(0xC0 | (cp >> 6));
-            *out++ = (unsigned char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            *out++ = (unsigned char)(0xE0 | (cp >> 12));
-            *out++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-            *out++ = (unsigned char)(0x80 | (cp & 0x3F));
-        } else {
-            *out++ = (unsigned char)(0xF0 | (cp >> 18));
-            *out++ = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-            *out++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-            *out++ = (unsigned char)(0x80 | (cp & 0x3F));
-        }
+        out = put_utf8(out, cp);
     }
     return out - start;
 }
@@ -1578,8 +1568,8 @@ static int group_grow(Group *g, const TypeSpec *type) {
         uint8_t *validity = PyMem_RawRealloc(c->validity, (cap + 7) / 8);
         if (validity == NULL) return -1;
         c->validity = validity;
-        memset(c->validity + (g->cap + 7) / 8, 0xFF, (cap + 7) / 8 - (g->cap + 7) / 8);
-        if (g->cap % 8) c->validity[g->cap / 8] |= (uint8_t)(0xFF << (g->cap % 8));
+        /* capacities are multiples of 1024: the new rows start on a whole byte */
+        memset(c->validity + g->cap / 8, 0xFF, (cap - g->cap) / 8);
         char *values = PyMem_RawRealloc(c->values, (cap + 1) * width(c->kind));
         if (values == NULL) return -1;
         if (g->cap == 0) memset(values, 0, width(c->kind)); /* the first string offset */
@@ -1695,9 +1685,8 @@ static PyObject *decode_lines(PyObject *module, PyObject *args) {
         p = newline + 1;
     }
     Py_END_ALLOW_THREADS
-    if (failure.code != DONE) {
-        if (failure.code == OUT_OF_MEMORY) PyErr_NoMemory();
-        else PyErr_SetString(PyExc_OverflowError, "more than 2 GiB of text in one column");
+    if (failure.code != DONE) { /* OUT_OF_MEMORY or TOO_MUCH_TEXT: no event type in them */
+        raise_failure(&failure, NULL);
         goto done;
     }
     decoded = PyList_New(n_seen);
